@@ -1,0 +1,153 @@
+import { Column, Entity, Index } from 'typeorm';
+import type {
+  AddressInput,
+  EventSource,
+  GoodsType,
+  MessageKind,
+  MessageStatus,
+  OrderEventType,
+  OrderStatus,
+  PaymentGateway,
+  PaymentStatus,
+  TransactionStatus,
+} from '../../domain/types';
+import { EnumColumn, ForeignIdColumn, IdColumn, MoneyColumn, TextColumn, TimestampColumn } from './columns';
+
+@Entity('orders')
+@Index(['businessId', 'referenceId'], { unique: true })
+@Index(['businessId', 'createdAt', 'id'])
+@Index(['createdAt', 'id'])
+export class OrderEntity {
+  @IdColumn() id: string;
+  @ForeignIdColumn() businessId: string;
+  @TextColumn(35) referenceId: string;
+  @TextColumn(64) phoneNumberId: string;
+  @TextColumn(15) to: string;
+  @EnumColumn() type: GoodsType;
+  @TextColumn(60) paymentConfiguration: string;
+  @EnumColumn() gateway: PaymentGateway;
+  @EnumColumn() status: OrderStatus;
+  @TextColumn(120, { nullable: true }) statusDescription: string | null;
+  @TextColumn(3) currency: string;
+  @Column({ type: 'integer' }) offset: number;
+  @MoneyColumn() subtotal: number;
+  @MoneyColumn({ nullable: true }) tax: number | null;
+  @TextColumn(60, { nullable: true }) taxDescription: string | null;
+  @MoneyColumn({ nullable: true }) shipping: number | null;
+  @TextColumn(60, { nullable: true }) shippingDescription: string | null;
+  @MoneyColumn({ nullable: true }) discount: number | null;
+  @TextColumn(60, { nullable: true }) discountDescription: string | null;
+  @TextColumn(60, { nullable: true }) discountProgramName: string | null;
+  @MoneyColumn() total: number;
+  @TextColumn(1024) body: string;
+  @TextColumn(60, { nullable: true }) footer: string | null;
+  @Column({ type: 'text', nullable: true }) headerImageUrl: string | null;
+  @TextColumn(128, { nullable: true }) catalogId: string | null;
+  @TimestampColumn({ nullable: true }) expiresAt: Date | null;
+  @TextColumn(120, { nullable: true }) expirationDescription: string | null;
+  /** hash of the normalized sendOrderDetails input: a resend with the same content is a replay */
+  @TextColumn(64) contentHash: string;
+  @TimestampColumn() createdAt: Date;
+  @TimestampColumn() updatedAt: Date;
+}
+
+@Entity('order_items')
+@Index(['orderId', 'position'], { unique: true })
+export class OrderItemEntity {
+  @IdColumn() id: string;
+  @ForeignIdColumn() orderId: string;
+  @Column({ type: 'integer' }) position: number;
+  @TextColumn(100) retailerId: string;
+  @TextColumn(60) name: string;
+  @MoneyColumn() amount: number;
+  @MoneyColumn({ nullable: true }) saleAmount: number | null;
+  @Column({ type: 'integer' }) quantity: number;
+  @TextColumn(100, { nullable: true }) countryOfOrigin: string | null;
+  @TextColumn(200, { nullable: true }) importerName: string | null;
+  @Column({ type: 'simple-json', nullable: true }) importerAddress: AddressInput | null;
+}
+
+@Entity('payments')
+@Index(['businessId', 'referenceId'], { unique: true })
+export class PaymentEntity {
+  @IdColumn() id: string;
+  @Index({ unique: true }) @ForeignIdColumn() orderId: string;
+  @ForeignIdColumn() businessId: string;
+  @TextColumn(35) referenceId: string;
+  @EnumColumn() status: PaymentStatus;
+  @Column({ type: 'boolean', default: false }) verified: boolean;
+  @TimestampColumn({ nullable: true }) verifiedAt: Date | null;
+  /** what WhatsApp reports as paid; null until the lookup says */
+  @MoneyColumn({ nullable: true }) amount: number | null;
+  @Column({ type: 'integer', nullable: true }) amountOffset: number | null;
+  @TextColumn(3, { nullable: true }) currency: string | null;
+  /** background re-verification: when to look the payment up again (null = nothing pending) */
+  @Index() @TimestampColumn({ nullable: true }) verifyAfter: Date | null;
+  @Column({ type: 'integer', default: 0 }) verifyAttempts: number;
+  @TimestampColumn() createdAt: Date;
+  @TimestampColumn() updatedAt: Date;
+}
+
+@Entity('transactions')
+@Index(['paymentId', 'transactionId'], { unique: true })
+export class TransactionEntity {
+  @IdColumn() id: string;
+  @ForeignIdColumn() paymentId: string;
+  /** the id WhatsApp reports; with the reference id it is what the payment gateway knows */
+  @TextColumn(128) transactionId: string;
+  @EnumColumn(32, { nullable: true }) gateway: PaymentGateway | null;
+  @TextColumn(128, { nullable: true }) pgTransactionId: string | null;
+  @EnumColumn() status: TransactionStatus;
+  @TextColumn(64, { nullable: true }) method: string | null;
+  @MoneyColumn({ nullable: true }) amount: number | null;
+  @Column({ type: 'integer', nullable: true }) amountOffset: number | null;
+  @TextColumn(3, { nullable: true }) currency: string | null;
+  @TextColumn(128, { nullable: true }) errorCode: string | null;
+  @Column({ type: 'text', nullable: true }) errorReason: string | null;
+  @TimestampColumn({ nullable: true }) upstreamCreatedAt: Date | null;
+  @TimestampColumn({ nullable: true }) upstreamUpdatedAt: Date | null;
+  @TimestampColumn() createdAt: Date;
+  @TimestampColumn() updatedAt: Date;
+}
+
+@Entity('outbound_messages')
+@Index(['orderId', 'createdAt'])
+export class OutboundMessageEntity {
+  @IdColumn() id: string;
+  @ForeignIdColumn() orderId: string;
+  @ForeignIdColumn() businessId: string;
+  @EnumColumn() kind: MessageKind;
+  /** the exact wire payload, fixed at creation so every retry sends the same bytes */
+  @Column({ type: 'text' }) payload: string;
+  @EnumColumn() status: MessageStatus;
+  @Index({ unique: true }) @TextColumn(255, { nullable: true }) wamid: string | null;
+  @Column({ type: 'integer', default: 0 }) attempts: number;
+  /** outbox relay: the next time a QUEUED message may be tried (null once it left the queue) */
+  @Index() @TimestampColumn({ nullable: true }) nextAttemptAt: Date | null;
+  /** a relay worker's lease on the message, so a crashed worker's claim expires */
+  @TimestampColumn({ nullable: true }) lockedUntil: Date | null;
+  @Column({ type: 'integer', nullable: true }) errorCode: number | null;
+  @Column({ type: 'text', nullable: true }) errorMessage: string | null;
+  /** for ORDER_STATUS messages: the order status before and after, to undo a refusal */
+  @EnumColumn(32, { nullable: true }) previousOrderStatus: OrderStatus | null;
+  @EnumColumn(32, { nullable: true }) targetOrderStatus: OrderStatus | null;
+  @TimestampColumn() createdAt: Date;
+  @TimestampColumn() updatedAt: Date;
+}
+
+@Entity('order_events')
+@Index(['orderId', 'id'])
+@Index(['businessId', 'id'])
+export class OrderEventEntity {
+  /** increasing sequence: subscribers resume with afterEventId */
+  @Column({ type: 'integer', primary: true, generated: 'increment' }) id: number;
+  @ForeignIdColumn() orderId: string;
+  @ForeignIdColumn() businessId: string;
+  @TextColumn(35) referenceId: string;
+  @EnumColumn() type: OrderEventType;
+  @EnumColumn() source: EventSource;
+  @EnumColumn(32, { nullable: true }) fromStatus: string | null;
+  @EnumColumn(32, { nullable: true }) toStatus: string | null;
+  @Column({ type: 'text', nullable: true }) detail: string | null;
+  @TimestampColumn() at: Date;
+}

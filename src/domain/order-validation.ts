@@ -1,0 +1,390 @@
+// Input rules for order_details and order_status messages. Everything WhatsApp would refuse is
+// refused here first, with every problem at once and the exact field path, so nothing is
+// stored or sent for an order that cannot go through.
+import { userError } from './errors';
+import { CURRENCY, MAX_AMOUNT, OFFSET, formatMoney, sumMinorUnits } from './money';
+import { codePointLength, isBlank } from './text';
+import {
+  GOODS_TYPES,
+  type MoneyAmount,
+  type OrderItemInput,
+  type OrderTotals,
+  type SendOrderDetailsInput,
+  type UserError,
+} from './types';
+
+export const MAX_REFERENCE_ID = 35;
+export const REFERENCE_ID_PATTERN = /^[A-Za-z0-9_.-]{1,35}$/;
+export const MAX_PAYMENT_CONFIGURATION = 60;
+export const MAX_BODY = 1024;
+export const MAX_FOOTER = 60;
+export const MIN_ITEMS = 1;
+export const MAX_ITEMS = 999;
+export const MAX_RETAILER_ID = 100;
+export const MAX_ITEM_NAME = 60;
+export const MAX_QUANTITY = 1_000_000;
+/** tax, shipping and discount descriptions */
+export const MAX_CHARGE_DESCRIPTION = 60;
+export const MAX_PROGRAM_NAME = 60;
+/** expiration description and order status description */
+export const MAX_LONG_DESCRIPTION = 120;
+/** WhatsApp wants the customer to get at least five minutes to pay. */
+export const MIN_EXPIRY_SECONDS = 300;
+export const MIN_TO_DIGITS = 8;
+export const MAX_TO_DIGITS = 15;
+export const TO_PATTERN = /^[0-9]{8,15}$/;
+export const COUNTRY_CODE_PATTERN = /^[A-Za-z]{2}$/;
+
+export type OrderValidation = { ok: true; totals: OrderTotals } | { ok: false; errors: UserError[] };
+
+type Path = readonly string[];
+
+/** ['input', 'items', '0', 'amount'] -> "items[0].amount": how a caller would name the field. */
+function label(path: Path): string {
+  return path
+    .slice(1)
+    .map((part) => (/^\d+$/.test(part) ? `[${part}]` : `.${part}`))
+    .join('')
+    .replace(/^\./, '');
+}
+
+function invalid(errors: UserError[], path: Path, message: string): void {
+  errors.push(userError('INVALID_INPUT', `${label(path)} ${message}`, [...path]));
+}
+
+const money = (value: number): string => formatMoney(value, OFFSET);
+
+/** A text that must be there; `max` in characters (code points). */
+function checkRequiredText(errors: UserError[], value: unknown, path: Path, max?: number): void {
+  if (typeof value !== 'string' || isBlank(value)) {
+    invalid(errors, path, max === undefined ? 'must not be empty' : `must be 1-${max} characters and not blank`);
+    return;
+  }
+  const length = codePointLength(value);
+  if (max !== undefined && length > max) {
+    invalid(errors, path, `must be 1-${max} characters (got ${length} characters)`);
+  }
+}
+
+/** A text that may be left out (null or undefined); when given it must fit `max`. */
+function checkOptionalText(errors: UserError[], value: unknown, path: Path, max: number): void {
+  if (value === null || value === undefined) return;
+  if (typeof value !== 'string') {
+    invalid(errors, path, `must be a text of at most ${max} characters`);
+    return;
+  }
+  const length = codePointLength(value);
+  if (length > max) {
+    invalid(errors, path, `must be at most ${max} characters (got ${length} characters); shorten it`);
+  }
+}
+
+/**
+ * Checks one {value, offset}. Returns whether the amount can take part in the sums; an absent
+ * optional amount can (it counts as nothing), an absent required one cannot.
+ */
+function checkAmount(
+  errors: UserError[],
+  amount: MoneyAmount | null | undefined,
+  path: Path,
+  required: boolean,
+): boolean {
+  if (amount === null || amount === undefined) {
+    if (required) invalid(errors, path, `is required, as {value, offset: ${OFFSET}} in paise`);
+    return !required;
+  }
+  let ok = true;
+  const { value, offset } = amount;
+  if (!Number.isInteger(value) || value < 0 || value > MAX_AMOUNT) {
+    invalid(
+      errors,
+      [...path, 'value'],
+      `must be a whole number of paise from 0 to ${MAX_AMOUNT} (INR 520.00 is 52000); got ${value}`,
+    );
+    ok = false;
+  }
+  if (offset !== OFFSET) {
+    invalid(errors, [...path, 'offset'], `must be ${OFFSET} (${CURRENCY} minor units: paise); got ${offset}`);
+    ok = false;
+  }
+  return ok;
+}
+
+function checkReferenceId(errors: UserError[], referenceId: unknown): void {
+  const path = ['input', 'referenceId'];
+  const rule = `must be 1-${MAX_REFERENCE_ID} characters of letters, digits, '_', '.' or '-'`;
+  if (typeof referenceId !== 'string') {
+    invalid(errors, path, rule);
+    return;
+  }
+  if (REFERENCE_ID_PATTERN.test(referenceId)) return;
+  const length = codePointLength(referenceId);
+  if (length < 1 || length > MAX_REFERENCE_ID) {
+    invalid(errors, path, `${rule} (got ${length} characters)`);
+    return;
+  }
+  const bad = [...referenceId].find((c) => !/[A-Za-z0-9_.-]/.test(c));
+  invalid(errors, path, `${rule} (got ${JSON.stringify(bad)})`);
+}
+
+function checkTo(errors: UserError[], to: unknown): void {
+  if (typeof to === 'string' && TO_PATTERN.test(to)) return;
+  const got = typeof to === 'string' ? ` (got ${JSON.stringify(to.slice(0, 40))})` : '';
+  invalid(
+    errors,
+    ['input', 'to'],
+    `must be the customer's WhatsApp number with country code, ${MIN_TO_DIGITS}-${MAX_TO_DIGITS} ` +
+      `digits and nothing else (no '+', spaces or dashes), e.g. 919876543210${got}`,
+  );
+}
+
+function checkHeaderImageUrl(errors: UserError[], url: string | null | undefined): void {
+  if (url === null || url === undefined) return;
+  // Parsed only to check its form; the gateway never fetches it (WhatsApp does), so no SSRF.
+  let protocol: string | null = null;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    protocol = null;
+  }
+  if (protocol !== 'https:') {
+    invalid(
+      errors,
+      ['input', 'headerImageUrl'],
+      'must be an absolute https:// URL of an image, e.g. https://cdn.example.com/order.jpg',
+    );
+  }
+}
+
+function checkQuantity(errors: UserError[], quantity: unknown, path: Path): boolean {
+  if (typeof quantity === 'number' && Number.isInteger(quantity) && quantity >= 1 && quantity <= MAX_QUANTITY) {
+    return true;
+  }
+  invalid(errors, path, `must be a whole number from 1 to ${MAX_QUANTITY} (got ${String(quantity)})`);
+  return false;
+}
+
+/** WhatsApp requires origin and importer details for items it cannot look up in a catalog. */
+function checkOrigin(errors: UserError[], item: OrderItemInput, path: Path, hasCatalog: boolean): void {
+  const needed = 'is required when the order has no catalogId';
+  for (const key of ['countryOfOrigin', 'importerName'] as const) {
+    const value = item[key];
+    if (value === null || value === undefined) {
+      if (!hasCatalog) invalid(errors, [...path, key], needed);
+    } else {
+      checkRequiredText(errors, value, [...path, key]);
+    }
+  }
+  const address = item.importerAddress;
+  const addressPath = [...path, 'importerAddress'];
+  if (address === null || address === undefined) {
+    if (!hasCatalog) invalid(errors, addressPath, `${needed} (addressLine1, city, postalCode, countryCode)`);
+    return;
+  }
+  for (const key of ['addressLine1', 'city', 'postalCode'] as const) {
+    checkRequiredText(errors, address[key], [...addressPath, key]);
+  }
+  const countryCode: unknown = address.countryCode;
+  if (typeof countryCode !== 'string' || !COUNTRY_CODE_PATTERN.test(countryCode)) {
+    invalid(
+      errors,
+      [...addressPath, 'countryCode'],
+      `must be a 2-letter ISO 3166 country code such as IN (got ${JSON.stringify(countryCode ?? null)})`,
+    );
+  }
+}
+
+/** Returns whether the item's amounts and quantity can take part in the sums. */
+function checkItem(errors: UserError[], item: OrderItemInput, index: number, hasCatalog: boolean): boolean {
+  const path = ['input', 'items', String(index)];
+  if (item === null || item === undefined) {
+    invalid(errors, path, 'must be an item, not null');
+    return false;
+  }
+  checkRequiredText(errors, item.retailerId, [...path, 'retailerId'], MAX_RETAILER_ID);
+  checkRequiredText(errors, item.name, [...path, 'name'], MAX_ITEM_NAME);
+  const amountOk = checkAmount(errors, item.amount, [...path, 'amount'], true);
+  let saleOk = checkAmount(errors, item.saleAmount, [...path, 'saleAmount'], false);
+  if (amountOk && saleOk && item.saleAmount && item.saleAmount.value >= item.amount.value) {
+    invalid(
+      errors,
+      [...path, 'saleAmount', 'value'],
+      `must be less than amount (${money(item.amount.value)}), got ${money(item.saleAmount.value)}; ` +
+        'leave saleAmount out when the item is not on sale',
+    );
+    saleOk = false;
+  }
+  const quantityOk = checkQuantity(errors, item.quantity, [...path, 'quantity']);
+  checkOrigin(errors, item, path, hasCatalog);
+  return amountOk && saleOk && quantityOk;
+}
+
+function checkExpiry(errors: UserError[], input: SendOrderDetailsInput, now: Date): void {
+  const { expiresAt, expirationDescription } = input;
+  if (expiresAt !== null && expiresAt !== undefined) {
+    const path = ['input', 'expiresAt'];
+    if (!(expiresAt instanceof Date) || Number.isNaN(expiresAt.getTime())) {
+      invalid(errors, path, 'must be a valid date-time');
+    } else {
+      const aheadMs = expiresAt.getTime() - now.getTime();
+      if (aheadMs < MIN_EXPIRY_SECONDS * 1000) {
+        const when = aheadMs <= 0 ? 'already past' : `only ${Math.floor(aheadMs / 1000)} seconds from now`;
+        invalid(
+          errors,
+          path,
+          `must be at least ${MIN_EXPIRY_SECONDS} seconds after now so the customer has time to pay ` +
+            `(got ${expiresAt.toISOString()}, ${when})`,
+        );
+      }
+    }
+  }
+  if (expirationDescription !== null && expirationDescription !== undefined) {
+    const path = ['input', 'expirationDescription'];
+    if (expiresAt === null || expiresAt === undefined) {
+      invalid(errors, path, 'describes an expiry, so it needs expiresAt: set expiresAt or leave the description out');
+    }
+    checkOptionalText(errors, expirationDescription, path, MAX_LONG_DESCRIPTION);
+  }
+}
+
+/**
+ * The order's sums, or null after recording why they cannot be accepted. Callers only get here
+ * with valid amounts and quantities, so every product below is at most MAX_AMOUNT × MAX_QUANTITY
+ * (about 2^51) and stays an exact integer.
+ */
+function computeTotals(errors: UserError[], input: SendOrderDetailsInput): OrderTotals | null {
+  const itemTotals = input.items.map((item) => (item.saleAmount ?? item.amount).value * item.quantity);
+  let fits = true;
+  itemTotals.forEach((itemTotal, i) => {
+    if (itemTotal > MAX_AMOUNT) {
+      invalid(
+        errors,
+        ['input', 'items', String(i), 'quantity'],
+        `makes the item total ${money(itemTotal)}, above the largest amount WhatsApp accepts ` +
+          `(${money(MAX_AMOUNT)}); lower the quantity or split the order`,
+      );
+      fits = false;
+    }
+  });
+  if (!fits) return null;
+
+  const subtotal = sumMinorUnits(itemTotals);
+  if (subtotal > MAX_AMOUNT) {
+    invalid(
+      errors,
+      ['input', 'items'],
+      `add up to ${money(subtotal)}, above the largest amount WhatsApp accepts (${money(MAX_AMOUNT)}); split the order`,
+    );
+    return null;
+  }
+
+  const tax = input.tax?.value ?? null;
+  const shipping = input.shipping?.value ?? null;
+  const discount = input.discount?.value ?? null;
+  const total = subtotal + (tax ?? 0) + (shipping ?? 0) - (discount ?? 0);
+  const formula =
+    `subtotal + tax + shipping - discount = ${money(subtotal)} + ${money(tax ?? 0)} + ` +
+    `${money(shipping ?? 0)} - ${money(discount ?? 0)} = ${money(total)}`;
+
+  if (total < 0) {
+    errors.push(
+      userError(
+        'AMOUNT_MISMATCH',
+        `discount (${money(discount ?? 0)}) exceeds the subtotal plus tax and shipping ` +
+          `(${money(total + (discount ?? 0))}), which would make the total negative (${formula}); lower the discount`,
+        ['input', 'discount', 'value'],
+      ),
+    );
+    return null;
+  }
+  if (total > MAX_AMOUNT) {
+    invalid(
+      errors,
+      ['input', 'total', 'value'],
+      `would be ${money(total)} (${formula}), above the largest amount WhatsApp accepts (${money(MAX_AMOUNT)}); split the order`,
+    );
+    return null;
+  }
+  if (input.total && input.total.value !== total) {
+    errors.push(
+      userError(
+        'AMOUNT_MISMATCH',
+        `total must equal ${formula} (${total} minor units at offset ${OFFSET}), got ` +
+          `${money(input.total.value)} (${input.total.value}); send total {value: ${total}, offset: ${OFFSET}} or leave total out`,
+        ['input', 'total', 'value'],
+      ),
+    );
+    return null;
+  }
+  return { offset: OFFSET, currency: CURRENCY, subtotal, tax, shipping, discount, total, itemTotals };
+}
+
+/**
+ * Validates a sendOrderDetails input against WhatsApp's limits and checks its sums.
+ * `now` is passed in (not read from the clock) so the expiry rule is testable and a retried
+ * request is judged against the time it was first received.
+ */
+export function validateOrderDetails(input: SendOrderDetailsInput, now: Date): OrderValidation {
+  const errors: UserError[] = [];
+
+  checkReferenceId(errors, input.referenceId);
+  checkRequiredText(errors, input.phoneNumberId, ['input', 'phoneNumberId']);
+  checkTo(errors, input.to);
+  if (!(GOODS_TYPES as readonly string[]).includes(input.type)) {
+    invalid(errors, ['input', 'type'], `must be one of ${GOODS_TYPES.join(', ')}`);
+  }
+  checkRequiredText(errors, input.paymentConfiguration, ['input', 'paymentConfiguration'], MAX_PAYMENT_CONFIGURATION);
+  checkRequiredText(errors, input.body, ['input', 'body'], MAX_BODY);
+  checkOptionalText(errors, input.footer, ['input', 'footer'], MAX_FOOTER);
+  checkHeaderImageUrl(errors, input.headerImageUrl);
+
+  const { catalogId } = input;
+  if (catalogId !== null && catalogId !== undefined) {
+    checkRequiredText(errors, catalogId, ['input', 'catalogId']);
+  }
+  const hasCatalog = typeof catalogId === 'string' && !isBlank(catalogId);
+
+  let amountsOk = true;
+  const items: OrderItemInput[] = Array.isArray(input.items) ? input.items : [];
+  if (items.length < MIN_ITEMS) {
+    invalid(errors, ['input', 'items'], `must list at least ${MIN_ITEMS} item (got 0)`);
+    amountsOk = false;
+  } else if (items.length > MAX_ITEMS) {
+    // Per-item checks are skipped: the order must be split anyway, and this bounds the work
+    // (and the error list) for an oversized request.
+    invalid(errors, ['input', 'items'], `must list at most ${MAX_ITEMS} items (got ${items.length}); split the order`);
+    amountsOk = false;
+  } else {
+    items.forEach((item, i) => {
+      if (!checkItem(errors, item, i, hasCatalog)) amountsOk = false;
+    });
+  }
+
+  for (const key of ['tax', 'shipping', 'discount'] as const) {
+    const charge = input[key];
+    if (charge === null || charge === undefined) continue;
+    if (!checkAmount(errors, charge, ['input', key], false)) amountsOk = false;
+    checkOptionalText(errors, charge.description, ['input', key, 'description'], MAX_CHARGE_DESCRIPTION);
+  }
+  if (input.discount) {
+    checkOptionalText(errors, input.discount.programName, ['input', 'discount', 'programName'], MAX_PROGRAM_NAME);
+  }
+  if (!checkAmount(errors, input.total, ['input', 'total'], false)) amountsOk = false;
+
+  checkExpiry(errors, input, now);
+
+  // Sums over invalid amounts would only add noise (or overflow) to the errors already found.
+  const totals = amountsOk ? computeTotals(errors, input) : null;
+  if (errors.length > 0 || totals === null) return { ok: false, errors };
+  return { ok: true, totals };
+}
+
+/** The texts of an order_status message (updateOrderStatus, cancelOrder). */
+export function validateStatusText(input: { description?: string | null; body?: string | null }): UserError[] {
+  const errors: UserError[] = [];
+  checkOptionalText(errors, input.description, ['input', 'description'], MAX_LONG_DESCRIPTION);
+  if (input.body !== null && input.body !== undefined) {
+    checkRequiredText(errors, input.body, ['input', 'body'], MAX_BODY);
+  }
+  return errors;
+}

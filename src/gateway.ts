@@ -1,0 +1,75 @@
+import 'reflect-metadata';
+import type { Config } from './config';
+import { Database } from './db/database';
+import { buildGatewaySchema } from './graphql/schema';
+import { createHttpServer, HttpServer } from './http/server';
+import { createLogger, Logger } from './logger';
+import { createServices, Services } from './services';
+import { loadSandboxSecrets, saveSandboxSecrets, SandboxSecrets } from './sandbox/secrets';
+import { seedSandbox } from './sandbox/seed';
+
+export interface Gateway {
+  config: Config;
+  db: Database;
+  services: Services;
+  logger: Logger;
+  port: number;
+  url: string;
+  /** sandbox mode only: the generated or remembered secrets and demo keys */
+  sandbox: SandboxSecrets | null;
+  stop(): Promise<void>;
+}
+
+export class StartupError extends Error {}
+
+/** config → database → services → HTTP (→ sandbox seed). Tests start the gateway the same way. */
+export async function startGateway(initial: Config, logger: Logger = createLogger(initial.logLevel)): Promise<Gateway> {
+  let config = initial;
+  let sandbox: { secrets: SandboxSecrets; file: string } | null = null;
+  if (config.sandbox) {
+    const loaded = loadSandboxSecrets(config);
+    config = loaded.config;
+    sandbox = { secrets: loaded.secrets, file: loaded.file };
+  }
+
+  const db = await Database.connect(config.databaseUrl);
+  let http: HttpServer | null = null;
+  try {
+    if (config.migrateOnStart) {
+      const ran = await db.runMigrations();
+      if (ran.length) logger.info({ migrations: ran }, 'applied database migrations');
+    } else if (await db.pendingMigrations()) {
+      throw new StartupError('The database schema is not up to date: run `npm run migrate` once, then start the gateway.');
+    }
+    const services = createServices(config, db);
+    http = await createHttpServer(buildGatewaySchema(), services, db, logger);
+    const port = await http.listen(config.port, config.host);
+
+    if (sandbox) {
+      const seeded = await seedSandbox(db, services);
+      if (seeded) {
+        sandbox.secrets = { ...sandbox.secrets, ...seeded };
+        saveSandboxSecrets(sandbox.file, sandbox.secrets);
+      }
+    }
+
+    const server = http;
+    return {
+      config,
+      db,
+      services,
+      logger,
+      port,
+      url: `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${port}`,
+      sandbox: sandbox?.secrets ?? null,
+      stop: async () => {
+        await server.close();
+        await db.close();
+      },
+    };
+  } catch (err) {
+    await http?.close().catch(() => undefined);
+    await db.close().catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,115 @@
+import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { ApiKeyEntity, BusinessEntity, PaymentConfigurationEntity, PhoneNumberEntity } from '../../db/entities';
+import { GraphQLContext, serviceContext } from '../context';
+import { localId, toGlobalId } from '../global-id';
+import {
+  AddPaymentConfigurationInput,
+  AddPhoneNumberInput,
+  CreateApiKeyInput,
+  CreateBusinessInput,
+} from '../types/inputs';
+import {
+  ApiKey,
+  Business,
+  BusinessPayload,
+  CreateApiKeyPayload,
+  PaymentConfiguration,
+  PaymentConfigurationPayload,
+  PhoneNumber,
+  PhoneNumberPayload,
+  RevokeApiKeyPayload,
+  Viewer,
+} from '../types/tenancy';
+
+@Resolver(() => Business)
+export class BusinessResolver {
+  @Authorized()
+  @Query(() => Viewer)
+  viewer(@Ctx() ctx: GraphQLContext): Promise<{ role: string; business: BusinessEntity | null }> {
+    return ctx.services.tenancy.viewer(serviceContext(ctx));
+  }
+
+  @Authorized()
+  @Query(() => [Business], { description: 'ADMIN sees every business; any other key sees its own' })
+  businesses(@Ctx() ctx: GraphQLContext): Promise<BusinessEntity[]> {
+    return ctx.services.tenancy.businesses(serviceContext(ctx));
+  }
+
+  @FieldResolver(() => ID)
+  id(@Root() business: BusinessEntity): string {
+    return toGlobalId('Business', business.id);
+  }
+
+  @FieldResolver(() => [PhoneNumber])
+  phoneNumbers(@Root() business: BusinessEntity, @Ctx() ctx: GraphQLContext): Promise<PhoneNumberEntity[]> {
+    return ctx.loaders.phoneNumbersOfBusiness.load(business.id);
+  }
+
+  @FieldResolver(() => [PaymentConfiguration])
+  paymentConfigurations(@Root() business: BusinessEntity, @Ctx() ctx: GraphQLContext): Promise<PaymentConfigurationEntity[]> {
+    return ctx.loaders.paymentConfigurationsOfBusiness.load(business.id);
+  }
+
+  @Authorized('ADMIN')
+  @Mutation(() => BusinessPayload)
+  createBusiness(@Arg('input') input: CreateBusinessInput, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.tenancy.createBusiness(serviceContext(ctx), input);
+  }
+
+  @Authorized('ADMIN')
+  @Mutation(() => PhoneNumberPayload)
+  addPhoneNumber(@Arg('input') input: AddPhoneNumberInput, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.tenancy.addPhoneNumber(serviceContext(ctx), { ...input, businessId: localId(input.businessId, 'Business') });
+  }
+
+  @Authorized('ADMIN')
+  @Mutation(() => PaymentConfigurationPayload)
+  addPaymentConfiguration(@Arg('input') input: AddPaymentConfigurationInput, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.tenancy.addPaymentConfiguration(serviceContext(ctx), {
+      ...input,
+      businessId: localId(input.businessId, 'Business'),
+    });
+  }
+}
+
+@Resolver(() => PhoneNumber)
+export class PhoneNumberResolver {
+  @FieldResolver(() => ID)
+  id(@Root() phone: PhoneNumberEntity): string {
+    return toGlobalId('PhoneNumber', phone.id);
+  }
+}
+
+@Resolver(() => PaymentConfiguration)
+export class PaymentConfigurationResolver {
+  @FieldResolver(() => ID)
+  id(@Root() configuration: PaymentConfigurationEntity): string {
+    return toGlobalId('PaymentConfiguration', configuration.id);
+  }
+}
+
+@Resolver(() => ApiKey)
+export class ApiKeyResolver {
+  @FieldResolver(() => ID)
+  id(@Root() key: ApiKeyEntity): string {
+    return toGlobalId('ApiKey', key.id);
+  }
+
+  @FieldResolver(() => Business, { nullable: true })
+  business(@Root() key: ApiKeyEntity, @Ctx() ctx: GraphQLContext): Promise<BusinessEntity | null> | null {
+    return key.businessId ? ctx.loaders.business.load(key.businessId) : null;
+  }
+
+  @Authorized('ADMIN')
+  @Mutation(() => CreateApiKeyPayload)
+  createApiKey(@Arg('input') input: CreateApiKeyInput, @Ctx() ctx: GraphQLContext) {
+    const businessId = input.businessId ? localId(input.businessId, 'Business') : null;
+    return ctx.services.tenancy.createApiKey(serviceContext(ctx), { ...input, businessId });
+  }
+
+  @Authorized('ADMIN')
+  @Mutation(() => RevokeApiKeyPayload)
+  revokeApiKey(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.tenancy.revokeApiKey(serviceContext(ctx), localId(id, 'ApiKey'));
+  }
+}

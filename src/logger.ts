@@ -1,0 +1,26 @@
+import pino, { Logger } from 'pino';
+
+export type { Logger };
+
+/** Structured logs; secrets are redacted by path so a stray field cannot leak them. */
+export function createLogger(level: string): Logger {
+  return pino({
+    level,
+    redact: {
+      paths: [
+        'accessToken',
+        '*.accessToken',
+        'accessTokenEncrypted',
+        '*.accessTokenEncrypted',
+        'authorization',
+        '*.authorization',
+        'headers.authorization',
+        'req.headers.authorization',
+        'secret',
+        '*.secret',
+        'variables.input.accessToken',
+      ],
+      censor: '[redacted]',
+    },
+  });
+}

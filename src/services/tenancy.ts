@@ -1,0 +1,243 @@
+import { randomUUID } from 'node:crypto';
+import { In } from 'typeorm';
+import type { Database } from '../db/database';
+import {
+  ApiKeyEntity,
+  BusinessEntity,
+  PaymentConfigurationEntity,
+  PhoneNumberEntity,
+} from '../db/entities';
+import { encryptSecret, generateApiKeySecret, hashApiKeySecret } from '../db/secrets';
+import { userError } from '../domain/errors';
+import type { ApiKeyRole, PaymentGateway, UpstreamProvider, UserError } from '../domain/types';
+import { canSeeBusiness, ServiceContext } from './context';
+
+export interface CreateBusinessRequest {
+  name: string;
+  wabaId?: string | null;
+}
+export interface AddPhoneNumberRequest {
+  businessId: string;
+  phoneNumberId: string;
+  displayPhoneNumber?: string | null;
+  provider: UpstreamProvider;
+  accessToken: string;
+  apiUrl?: string | null;
+}
+export interface AddPaymentConfigurationRequest {
+  businessId: string;
+  name: string;
+  gateway: PaymentGateway;
+}
+export interface CreateApiKeyRequest {
+  businessId?: string | null;
+  role: ApiKeyRole;
+  label?: string | null;
+}
+
+type Result<K extends string, T> = { [P in K]: T | null } & { userErrors: UserError[] };
+
+const invalid = (field: string[], message: string): UserError => userError('INVALID_INPUT', message, field);
+
+/** Businesses, their phone numbers, payment configurations and API keys (ADMIN operations). */
+export class TenancyService {
+  constructor(
+    private readonly db: Database,
+    private readonly secretsKey: Buffer,
+  ) {}
+
+  async createBusiness(_ctx: ServiceContext, input: CreateBusinessRequest): Promise<Result<'business', BusinessEntity>> {
+    const errors: UserError[] = [];
+    const name = input.name.trim();
+    if (name.length === 0 || name.length > 200) errors.push(invalid(['input', 'name'], 'name must be 1-200 characters'));
+    if (input.wabaId != null && !/^\d{1,64}$/.test(input.wabaId)) {
+      errors.push(invalid(['input', 'wabaId'], 'wabaId must be the WhatsApp Business Account id: digits only'));
+    }
+    if (errors.length) return { business: null, userErrors: errors };
+    return this.db.transaction(async (m) => {
+      if (input.wabaId && (await m.exists(BusinessEntity, { where: { wabaId: input.wabaId } }))) {
+        return {
+          business: null,
+          userErrors: [userError('ALREADY_EXISTS', `A business with wabaId ${input.wabaId} already exists.`, ['input', 'wabaId'])],
+        };
+      }
+      const business = m.create(BusinessEntity, { id: randomUUID(), name, wabaId: input.wabaId ?? null, createdAt: new Date() });
+      return { business: await m.save(business), userErrors: [] };
+    });
+  }
+
+  async addPhoneNumber(_ctx: ServiceContext, input: AddPhoneNumberRequest): Promise<Result<'phoneNumber', PhoneNumberEntity>> {
+    const errors: UserError[] = [];
+    if (!/^\d{1,64}$/.test(input.phoneNumberId)) {
+      errors.push(invalid(['input', 'phoneNumberId'], "phoneNumberId must be WhatsApp's phone number id: digits only"));
+    }
+    if (input.displayPhoneNumber != null && !/^\+?[\d \-()]{4,32}$/.test(input.displayPhoneNumber)) {
+      errors.push(invalid(['input', 'displayPhoneNumber'], 'displayPhoneNumber must be a phone number (digits, spaces, + - ( ), at most 32)'));
+    }
+    if (input.accessToken.trim().length === 0 || input.accessToken.length > 4096) {
+      errors.push(invalid(['input', 'accessToken'], 'accessToken must be 1-4096 characters'));
+    }
+    if (input.apiUrl != null && !isHttpUrl(input.apiUrl)) {
+      errors.push(invalid(['input', 'apiUrl'], 'apiUrl must be an absolute http(s) URL, e.g. https://graph.facebook.com'));
+    }
+    if (errors.length) return { phoneNumber: null, userErrors: errors };
+    return this.db.transaction(async (m) => {
+      if (!(await m.exists(BusinessEntity, { where: { id: input.businessId } }))) {
+        return { phoneNumber: null, userErrors: [unknownBusiness()] };
+      }
+      if (await m.exists(PhoneNumberEntity, { where: { phoneNumberId: input.phoneNumberId } })) {
+        return {
+          phoneNumber: null,
+          userErrors: [
+            userError(
+              'ALREADY_EXISTS',
+              `Phone number id ${input.phoneNumberId} is already registered; a phone number belongs to one business only.`,
+              ['input', 'phoneNumberId'],
+            ),
+          ],
+        };
+      }
+      const phone = m.create(PhoneNumberEntity, {
+        id: randomUUID(),
+        businessId: input.businessId,
+        phoneNumberId: input.phoneNumberId,
+        displayPhoneNumber: input.displayPhoneNumber ?? null,
+        provider: input.provider,
+        accessTokenEncrypted: encryptSecret(input.accessToken, this.secretsKey),
+        apiUrl: input.apiUrl ? input.apiUrl.replace(/\/+$/, '') : null,
+        createdAt: new Date(),
+      });
+      return { phoneNumber: await m.save(phone), userErrors: [] };
+    });
+  }
+
+  async addPaymentConfiguration(
+    _ctx: ServiceContext,
+    input: AddPaymentConfigurationRequest,
+  ): Promise<Result<'paymentConfiguration', PaymentConfigurationEntity>> {
+    const name = input.name.trim();
+    if (!/^[A-Za-z0-9_.\- ]{1,60}$/.test(name)) {
+      return {
+        paymentConfiguration: null,
+        userErrors: [
+          invalid(['input', 'name'], "name must be the configuration's name in WhatsApp Manager: 1-60 letters, digits, spaces, '_', '.' or '-'"),
+        ],
+      };
+    }
+    return this.db.transaction(async (m) => {
+      if (!(await m.exists(BusinessEntity, { where: { id: input.businessId } }))) {
+        return { paymentConfiguration: null, userErrors: [unknownBusiness()] };
+      }
+      if (await m.exists(PaymentConfigurationEntity, { where: { businessId: input.businessId, name } })) {
+        return {
+          paymentConfiguration: null,
+          userErrors: [userError('ALREADY_EXISTS', `This business already has a payment configuration named "${name}".`, ['input', 'name'])],
+        };
+      }
+      const now = new Date();
+      const configuration = m.create(PaymentConfigurationEntity, {
+        id: randomUUID(),
+        businessId: input.businessId,
+        name,
+        gateway: input.gateway,
+        status: null,
+        createdAt: now,
+        updatedAt: now,
+      });
+      return { paymentConfiguration: await m.save(configuration), userErrors: [] };
+    });
+  }
+
+  async createApiKey(
+    _ctx: ServiceContext,
+    input: CreateApiKeyRequest,
+  ): Promise<Result<'apiKey', ApiKeyEntity> & { secret: string | null }> {
+    const fail = (e: UserError) => ({ apiKey: null, secret: null, userErrors: [e] });
+    if (input.role === 'ADMIN' && input.businessId) {
+      return fail(invalid(['input', 'businessId'], 'ADMIN keys act across businesses: leave businessId out'));
+    }
+    if (input.role !== 'ADMIN' && !input.businessId) {
+      return fail(invalid(['input', 'businessId'], `businessId is required for a ${input.role} key`));
+    }
+    if (input.label != null && input.label.length > 200) {
+      return fail(invalid(['input', 'label'], 'label must be at most 200 characters'));
+    }
+    return this.db.transaction(async (m) => {
+      if (input.businessId && !(await m.exists(BusinessEntity, { where: { id: input.businessId } }))) {
+        return fail(unknownBusiness());
+      }
+      const secret = generateApiKeySecret(`wpg_${input.role.toLowerCase()}`);
+      const key = m.create(ApiKeyEntity, {
+        id: randomUUID(),
+        businessId: input.businessId ?? null,
+        role: input.role,
+        label: input.label ?? null,
+        secretHash: hashApiKeySecret(secret),
+        createdAt: new Date(),
+        revokedAt: null,
+      });
+      return { apiKey: await m.save(key), secret, userErrors: [] };
+    });
+  }
+
+  async revokeApiKey(_ctx: ServiceContext, id: string | null): Promise<Result<'apiKey', ApiKeyEntity>> {
+    const notFound = { apiKey: null, userErrors: [invalid(['id'], 'No API key has this id; use the id returned by createApiKey.')] };
+    if (!id) return notFound;
+    return this.db.transaction(async (m) => {
+      const key = await m.findOne(ApiKeyEntity, { where: { id } });
+      if (!key) return notFound;
+      if (!key.revokedAt) {
+        key.revokedAt = new Date();
+        await m.save(key);
+      }
+      return { apiKey: key, userErrors: [] };
+    });
+  }
+
+  async viewer(ctx: ServiceContext): Promise<{ role: ApiKeyRole; business: BusinessEntity | null }> {
+    const { role, businessId } = ctx.principal;
+    const business = businessId ? await this.db.manager.findOne(BusinessEntity, { where: { id: businessId } }) : null;
+    return { role, business };
+  }
+
+  async businesses(ctx: ServiceContext): Promise<BusinessEntity[]> {
+    if (ctx.principal.role === 'ADMIN') {
+      return this.db.manager.find(BusinessEntity, { order: { createdAt: 'ASC', id: 'ASC' } });
+    }
+    return ctx.principal.businessId
+      ? this.db.manager.find(BusinessEntity, { where: { id: ctx.principal.businessId } })
+      : [];
+  }
+
+  async business(ctx: ServiceContext, id: string): Promise<BusinessEntity | null> {
+    if (!canSeeBusiness(ctx, id)) return null;
+    return this.db.manager.findOne(BusinessEntity, { where: { id } });
+  }
+
+  // batch loaders (used through request-scoped DataLoaders)
+  async businessesByIds(ids: readonly string[]): Promise<BusinessEntity[]> {
+    return this.db.manager.find(BusinessEntity, { where: { id: In([...ids]) } });
+  }
+  async phoneNumbersByBusinessIds(ids: readonly string[]): Promise<PhoneNumberEntity[]> {
+    return this.db.manager.find(PhoneNumberEntity, { where: { businessId: In([...ids]) }, order: { createdAt: 'ASC' } });
+  }
+  async paymentConfigurationsByBusinessIds(ids: readonly string[]): Promise<PaymentConfigurationEntity[]> {
+    return this.db.manager.find(PaymentConfigurationEntity, {
+      where: { businessId: In([...ids]) },
+      order: { createdAt: 'ASC' },
+    });
+  }
+}
+
+function unknownBusiness(): UserError {
+  return invalid(['input', 'businessId'], 'No business has this id; use the id returned by createBusiness or businesses.');
+}
+
+function isHttpUrl(v: string): boolean {
+  try {
+    const u = new URL(v);
+    return u.protocol === 'https:' || u.protocol === 'http:';
+  } catch {
+    return false;
+  }
+}
