@@ -1,0 +1,80 @@
+import { loadConfig, Config } from '../../src/config';
+import { Gateway, startGateway } from '../../src/gateway';
+import { createLogger } from '../../src/logger';
+import { createTestDatabase, TestDatabase } from './database';
+
+export interface GraphQLResponse<T = any> {
+  status: number;
+  data?: T;
+  errors?: Array<{ message: string; extensions?: Record<string, any>; path?: string[] }>;
+}
+
+export interface TestGateway {
+  gateway: Gateway;
+  database: TestDatabase;
+  url: string;
+  adminKey: string;
+  gql<T = any>(query: string, variables?: Record<string, unknown>, key?: string | null, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
+  /** a restart on the same database (and data folder), as after a crash or a deploy */
+  restart(env?: Record<string, string>): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A real gateway on a real port and a real database file (or a fresh PostgreSQL database),
+ * talked to over HTTP like any client would.
+ */
+export async function startTestGateway(env: Record<string, string> = {}): Promise<TestGateway> {
+  const database = await createTestDatabase();
+  const configFor = (extra: Record<string, string>): Config =>
+    loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATABASE_URL: database.url,
+      DATA_DIR: database.dataDir,
+      MIGRATE_ON_START: 'true',
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      ...env,
+      ...extra,
+    });
+  let gateway = await startGateway(configFor({}), createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
+  const t: TestGateway = {
+    gateway,
+    database,
+    get url() {
+      return gateway.url;
+    },
+    get adminKey() {
+      return gateway.config.adminApiKey!;
+    },
+    async gql(query, variables, key = t.adminKey, headers = {}) {
+      const res = await fetch(`${gateway.url}/graphql`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(key ? { authorization: `Bearer ${key}` } : {}),
+          ...headers,
+        },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await res.json()) as GraphQLResponse;
+      return { ...body, status: res.status };
+    },
+    async restart(extra = {}) {
+      await gateway.stop();
+      gateway = await startGateway(configFor(extra), createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
+      t.gateway = gateway;
+    },
+    async stop() {
+      await gateway.stop();
+      await database.drop();
+    },
+  };
+  return t;
+}
+
+/** The data of a GraphQL response that must have no errors (fails the test with them otherwise). */
+export function dataOf<T = any>(res: GraphQLResponse<T>): T {
+  if (res.errors?.length) throw new Error(`unexpected GraphQL errors: ${JSON.stringify(res.errors)}`);
+  return res.data as T;
+}

@@ -1,0 +1,63 @@
+import { loadConfig } from '../../src/config';
+import { Database } from '../../src/db/database';
+import { startGateway, StartupError } from '../../src/gateway';
+import { createLogger } from '../../src/logger';
+import { createTestDatabase, TEST_DIALECT } from '../helpers/database';
+import { startTestGateway, TestGateway } from '../helpers/gateway';
+
+describe('health and readiness', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway();
+  });
+  afterAll(() => t.stop());
+
+  it('answers /healthz and /readyz once migrated', async () => {
+    const health = await fetch(`${t.url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok' });
+    const ready = await fetch(`${t.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready' });
+  });
+
+  it('answers unknown paths with a 404 that points at the API', async () => {
+    const res = await fetch(`${t.url}/nope`);
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { error: string }).error).toMatch(/\/graphql/);
+  });
+
+  it('serves GET /graphql for queries', async () => {
+    const q = encodeURIComponent('{ viewer { role } }');
+    const res = await fetch(`${t.url}/graphql?query=${q}`, {
+      headers: { authorization: `Bearer ${t.adminKey}`, 'apollo-require-preflight': 'true' },
+    });
+    expect(await res.json()).toEqual({ data: { viewer: { role: 'ADMIN' } } });
+  });
+
+  it('answers a fault without internals', async () => {
+    const res = await t.gql('{ order(referenceId: "x") { id } }');
+    expect(res.errors?.[0].extensions?.code).toBe('NOT_IMPLEMENTED');
+    expect(JSON.stringify(res)).not.toMatch(/stacktrace|\/work\//);
+  });
+});
+
+describe('start-up against an unmigrated database', () => {
+  it('refuses to start (when not migrating at start) and says to run npm run migrate', async () => {
+    const database = await createTestDatabase();
+    try {
+      const config = loadConfig({ DATABASE_URL: database.url, DATA_DIR: database.dataDir, MIGRATE_ON_START: 'false', PORT: '0', HOST: '127.0.0.1' });
+      await expect(startGateway(config, createLogger('silent'))).rejects.toThrow(StartupError);
+      await expect(startGateway(config, createLogger('silent'))).rejects.toThrow(/npm run migrate/);
+      const db = await Database.connect(database.url);
+      expect(db.dialect).toBe(TEST_DIALECT);
+      await db.runMigrations();
+      await db.close();
+      const gateway = await startGateway(config, createLogger('silent'));
+      expect((await fetch(`${gateway.url}/readyz`)).status).toBe(200);
+      await gateway.stop();
+    } finally {
+      await database.drop();
+    }
+  });
+});

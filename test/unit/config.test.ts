@@ -1,0 +1,84 @@
+import { ConfigError, loadConfig } from '../../src/config';
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('configuration', () => {
+  it('defaults to sandbox mode on sqlite when no upstream is configured', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      sandbox: true,
+      port: 4000,
+      databaseUrl: 'sqlite:./data/gateway.sqlite',
+      dataDir: './data',
+      migrateOnStart: true,
+      redisUrl: null,
+      whatsappApiUrl: 'https://graph.facebook.com',
+      dialog360ApiUrl: 'https://waba-v2.360dialog.io',
+      partiallyShippedSpelling: 'partially_shipped',
+    });
+  });
+
+  it('leaves sandbox mode when an upstream URL is set, and then needs the secrets', () => {
+    expect(problems({ WHATSAPP_API_URL: 'https://graph.facebook.com' })).toEqual([
+      expect.stringMatching(/^SECRETS_KEY is required outside sandbox mode/),
+      expect.stringMatching(/^ADMIN_API_KEY is required/),
+      expect.stringMatching(/^WHATSAPP_APP_SECRET \(or WHATSAPP_WEBHOOK_TOKEN for 360dialog\) is required/),
+      expect.stringMatching(/^WHATSAPP_VERIFY_TOKEN is required/),
+    ]);
+  });
+
+  it('production refuses to start without its secrets, and refuses sandbox mode', () => {
+    expect(problems({ NODE_ENV: 'production' })).toHaveLength(4);
+    expect(problems({ NODE_ENV: 'production', SANDBOX: 'true' })[0]).toMatch(/SANDBOX=true is not allowed with NODE_ENV=production/);
+  });
+
+  it('production starts with every secret given', () => {
+    const c = loadConfig({
+      NODE_ENV: 'production',
+      SECRETS_KEY: 'ab'.repeat(32),
+      ADMIN_API_KEY: 'x'.repeat(32),
+      WHATSAPP_APP_SECRET: 'app-secret',
+      WHATSAPP_VERIFY_TOKEN: 'verify',
+      DATABASE_URL: 'postgres://u@db:5432/gw',
+      REDIS_URL: 'redis://cache:6379',
+    });
+    expect(c).toMatchObject({ sandbox: false, production: true, migrateOnStart: false, redisUrl: 'redis://cache:6379' });
+    expect(c.secretsKey).toEqual(Buffer.from('ab'.repeat(32), 'hex'));
+  });
+
+  it.each([
+    ['PORT', 'abc', /PORT must be a whole number from 0 to 65535/],
+    ['PORT', '70000', /PORT must be a whole number/],
+    ['DATABASE_URL', 'mysql://x', /DATABASE_URL must be sqlite:<path> .* or postgres:\/\//],
+    ['REDIS_URL', 'localhost:6379', /REDIS_URL must look like redis:\/\/host:6379/],
+    ['SECRETS_KEY', 'abc', /SECRETS_KEY must be 32 bytes written as 64 hex characters/],
+    ['ADMIN_API_KEY', 'short', /ADMIN_API_KEY must be at least 24 characters/],
+    ['WHATSAPP_API_URL', 'graph.facebook.com', /WHATSAPP_API_URL must be an absolute http\(s\) URL/],
+    ['WHATSAPP_API_VERSION', '23', /WHATSAPP_API_VERSION must look like v\d/],
+    ['SANDBOX', 'yes', /SANDBOX must be "true" or "false"/],
+    ['WHATSAPP_PARTIALLY_SHIPPED', 'partial', /must be "partially_shipped" or "partially-shipped"/],
+    ['LOG_LEVEL', 'loud', /LOG_LEVEL must be one of/],
+  ])('names %s when it is malformed (%s)', (name, value, message) => {
+    const found = problems({ [name]: value });
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(message);
+  });
+
+  it('reports every malformed variable at once', () => {
+    expect(problems({ PORT: 'x', REDIS_URL: 'y', SECRETS_KEY: 'z' })).toHaveLength(3);
+  });
+
+  it('runs migrations at start on sqlite only, unless told otherwise', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db' }).migrateOnStart).toBe(false);
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db', MIGRATE_ON_START: 'true' }).migrateOnStart).toBe(true);
+    expect(loadConfig({ DATABASE_URL: 'sqlite:/tmp/x/y.sqlite' })).toMatchObject({ migrateOnStart: true, dataDir: '/tmp/x' });
+  });
+});
