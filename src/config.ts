@@ -26,6 +26,10 @@ export interface Config {
   migrateOnStart: boolean;
   partiallyShippedSpelling: 'partially_shipped' | 'partially-shipped';
   upstreamTimeoutMs: number;
+  /** outbox relay: first retry delay, cap of the exponential backoff, and how often it polls */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  relayPollMs: number;
   maxWebhookBytes: number;
   logLevel: string;
   /** where sandbox secrets and the default sqlite file live */
@@ -97,6 +101,9 @@ const envSchema = z.object({
     { message: 'WHATSAPP_PARTIALLY_SHIPPED must be "partially_shipped" or "partially-shipped"' },
   ),
   UPSTREAM_TIMEOUT_MS: integer('UPSTREAM_TIMEOUT_MS', 100, 120000, '10000'),
+  RETRY_BASE_MS: integer('RETRY_BASE_MS', 1, 600000, '1000'),
+  RETRY_MAX_MS: integer('RETRY_MAX_MS', 1, 86400000, '300000'),
+  RELAY_POLL_MS: integer('RELAY_POLL_MS', 10, 600000, '1000'),
   MAX_WEBHOOK_BYTES: integer('MAX_WEBHOOK_BYTES', 1024, 10485760, '1048576'),
   LOG_LEVEL: optionalText.refine(
     (v) => v === undefined || ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(v),
@@ -152,6 +159,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     migrateOnStart: e.MIGRATE_ON_START !== undefined ? isTrue(e.MIGRATE_ON_START) : isSqlite,
     partiallyShippedSpelling: (e.WHATSAPP_PARTIALLY_SHIPPED as Config['partiallyShippedSpelling']) ?? 'partially_shipped',
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS !== undefined ? Number(e.UPSTREAM_TIMEOUT_MS) : 10000,
+    retryBaseMs: e.RETRY_BASE_MS !== undefined ? Number(e.RETRY_BASE_MS) : 1000,
+    retryMaxMs: e.RETRY_MAX_MS !== undefined ? Number(e.RETRY_MAX_MS) : 300000,
+    relayPollMs: e.RELAY_POLL_MS !== undefined ? Number(e.RELAY_POLL_MS) : 1000,
     maxWebhookBytes: e.MAX_WEBHOOK_BYTES !== undefined ? Number(e.MAX_WEBHOOK_BYTES) : 1048576,
     logLevel: e.LOG_LEVEL ?? 'info',
     dataDir: e.DATA_DIR ?? defaultDataDir(databaseUrl),

@@ -7,6 +7,7 @@ import { createLogger, Logger } from './logger';
 import { createServices, Services } from './services';
 import { loadSandboxSecrets, saveSandboxSecrets, SandboxSecrets } from './sandbox/secrets';
 import { seedSandbox } from './sandbox/seed';
+import { WhatsAppSimulator } from './sandbox/simulator';
 
 export interface Gateway {
   config: Config;
@@ -17,6 +18,8 @@ export interface Gateway {
   url: string;
   /** sandbox mode only: the generated or remembered secrets and demo keys */
   sandbox: SandboxSecrets | null;
+  /** sandbox mode only: the in-process WhatsApp the clients talk to */
+  simulator: WhatsAppSimulator | null;
   stop(): Promise<void>;
 }
 
@@ -32,6 +35,14 @@ export async function startGateway(initial: Config, logger: Logger = createLogge
     sandbox = { secrets: loaded.secrets, file: loaded.file };
   }
 
+  let simulator: WhatsAppSimulator | null = null;
+  if (config.sandbox) {
+    // WhatsApp itself is simulated on a local port; every phone number without its own apiUrl goes there
+    simulator = new WhatsAppSimulator({ apiVersion: config.whatsappApiVersion });
+    await simulator.start(0, '127.0.0.1');
+    config = { ...config, whatsappApiUrl: simulator.url, dialog360ApiUrl: simulator.url };
+  }
+
   const db = await Database.connect(config.databaseUrl);
   let http: HttpServer | null = null;
   try {
@@ -41,7 +52,7 @@ export async function startGateway(initial: Config, logger: Logger = createLogge
     } else if (await db.pendingMigrations()) {
       throw new StartupError('The database schema is not up to date: run `npm run migrate` once, then start the gateway.');
     }
-    const services = createServices(config, db);
+    const services = createServices(config, db, logger);
     http = await createHttpServer(buildGatewaySchema(), services, db, logger);
     const port = await http.listen(config.port, config.host);
 
@@ -53,6 +64,7 @@ export async function startGateway(initial: Config, logger: Logger = createLogge
       }
     }
 
+    services.outbox.start();
     const server = http;
     return {
       config,
@@ -62,13 +74,17 @@ export async function startGateway(initial: Config, logger: Logger = createLogge
       port,
       url: `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${port}`,
       sandbox: sandbox?.secrets ?? null,
+      simulator,
       stop: async () => {
+        await services.outbox.stop();
         await server.close();
+        await simulator?.stop();
         await db.close();
       },
     };
   } catch (err) {
     await http?.close().catch(() => undefined);
+    await simulator?.stop().catch(() => undefined);
     await db.close().catch(() => undefined);
     throw err;
   }

@@ -40,6 +40,11 @@ export class Database {
     return this.dataSource.transaction(work);
   }
 
+  /** Row lock for a read inside a write transaction (sqlite's single writer needs none). */
+  forUpdate(): { lock?: { mode: 'pessimistic_write' } } {
+    return this.dialect === 'postgres' ? { lock: { mode: 'pessimistic_write' } } : {};
+  }
+
   /** A Date as a query parameter that compares correctly with stored timestamps in this dialect. */
   param(date: Date): Date | string {
     return this.dialect === 'sqlite' ? DateUtils.mixedDateToUtcDatetimeString(date) : date;

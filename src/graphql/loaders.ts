@@ -1,5 +1,15 @@
 import DataLoader from 'dataloader';
-import type { BusinessEntity, PaymentConfigurationEntity, PhoneNumberEntity } from '../db/entities';
+import type {
+  BusinessEntity,
+  OrderEntity,
+  OrderEventEntity,
+  OrderItemEntity,
+  OutboundMessageEntity,
+  PaymentConfigurationEntity,
+  PaymentEntity,
+  PhoneNumberEntity,
+  TransactionEntity,
+} from '../db/entities';
 import type { Services } from '../services';
 
 /**
@@ -10,9 +20,15 @@ export class Loaders {
   readonly business: DataLoader<string, BusinessEntity | null>;
   readonly phoneNumbersOfBusiness: DataLoader<string, PhoneNumberEntity[]>;
   readonly paymentConfigurationsOfBusiness: DataLoader<string, PaymentConfigurationEntity[]>;
+  readonly order: DataLoader<string, OrderEntity | null>;
+  readonly itemsOfOrder: DataLoader<string, OrderItemEntity[]>;
+  readonly paymentOfOrder: DataLoader<string, PaymentEntity | null>;
+  readonly transactionsOfPayment: DataLoader<string, TransactionEntity[]>;
+  readonly messagesOfOrder: DataLoader<string, OutboundMessageEntity[]>;
+  readonly eventsOfOrder: DataLoader<string, OrderEventEntity[]>;
 
   constructor(services: Services) {
-    const { tenancy } = services;
+    const { tenancy, orderQueries: q } = services;
     this.business = new DataLoader(async (ids) => byKey(ids, await tenancy.businessesByIds(ids), (b) => b.id));
     this.phoneNumbersOfBusiness = new DataLoader(async (ids) =>
       groupByKey(ids, await tenancy.phoneNumbersByBusinessIds(ids), (p) => p.businessId),
@@ -20,6 +36,14 @@ export class Loaders {
     this.paymentConfigurationsOfBusiness = new DataLoader(async (ids) =>
       groupByKey(ids, await tenancy.paymentConfigurationsByBusinessIds(ids), (p) => p.businessId),
     );
+    this.order = new DataLoader(async (ids) => byKey(ids, await q.ordersByIds(ids), (o) => o.id));
+    this.itemsOfOrder = new DataLoader(async (ids) => groupByKey(ids, await q.itemsByOrderIds(ids), (i) => i.orderId));
+    this.paymentOfOrder = new DataLoader(async (ids) => byKey(ids, await q.paymentsByOrderIds(ids), (p) => p.orderId));
+    this.transactionsOfPayment = new DataLoader(async (ids) =>
+      groupByKey(ids, await q.transactionsByPaymentIds(ids), (t) => t.paymentId),
+    );
+    this.messagesOfOrder = new DataLoader(async (ids) => groupByKey(ids, await q.messagesByOrderIds(ids), (m) => m.orderId));
+    this.eventsOfOrder = new DataLoader(async (ids) => groupByKey(ids, await q.eventsByOrderIds(ids), (e) => e.orderId));
   }
 }
 

@@ -5,7 +5,13 @@ import { createPubSub } from '@graphql-yoga/subscription';
 import { buildSchemaSync } from 'type-graphql';
 import { authChecker } from './auth-checker';
 import { NodeResolver } from './resolvers/node.resolver';
-import { OrderResolver } from './resolvers/orders.resolver';
+import {
+  OrderEventResolver,
+  OrderResolver,
+  OutboundMessageResolver,
+  PaymentResolver,
+  TransactionResolver,
+} from './resolvers/orders.resolver';
 import {
   ApiKeyResolver,
   BusinessResolver,
@@ -43,6 +49,10 @@ export function buildGatewaySchema(): GraphQLSchema {
       PaymentConfigurationResolver,
       ApiKeyResolver,
       OrderResolver,
+      PaymentResolver,
+      TransactionResolver,
+      OutboundMessageResolver,
+      OrderEventResolver,
     ],
     scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
     authChecker,

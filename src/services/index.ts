@@ -1,21 +1,51 @@
 import type { Config } from '../config';
 import type { Database } from '../db/database';
+import type { Logger } from '../logger';
 import { AuthService } from './auth';
+import { EventBus } from './events';
+import { IdempotencyService } from './idempotency';
 import { NodeService } from './nodes';
+import { OrderQueries } from './order-queries';
+import { OrderService } from './orders';
+import { Outbox } from './outbox';
 import { TenancyService } from './tenancy';
+import { UpstreamClients } from './upstream';
 
 /** Every service, wired once at start and shared by all requests. */
 export interface Services {
   auth: AuthService;
   tenancy: TenancyService;
   nodes: NodeService;
+  events: EventBus;
+  upstream: UpstreamClients;
+  outbox: Outbox;
+  idempotency: IdempotencyService;
+  orders: OrderService;
+  orderQueries: OrderQueries;
 }
 
-export function createServices(config: Config, db: Database): Services {
+export function createServices(config: Config, db: Database, logger: Logger): Services {
   if (!config.secretsKey) throw new Error('SECRETS_KEY must be resolved before the services start');
+  const events = new EventBus();
+  const upstream = new UpstreamClients(db, config, config.secretsKey);
+  const outbox = new Outbox(db, upstream, events, logger, {
+    retryBaseMs: config.retryBaseMs,
+    retryMaxMs: config.retryMaxMs,
+    pollMs: config.relayPollMs,
+    leaseMs: config.upstreamTimeoutMs * 2 + 5000,
+  });
+  const idempotency = new IdempotencyService(db);
   return {
     auth: new AuthService(db, config.adminApiKey),
     tenancy: new TenancyService(db, config.secretsKey),
     nodes: new NodeService(db),
+    events,
+    upstream,
+    outbox,
+    idempotency,
+    orders: new OrderService(db, outbox, events, upstream, idempotency, {
+      partiallyShippedSpelling: config.partiallyShippedSpelling,
+    }),
+    orderQueries: new OrderQueries(db),
   };
 }

@@ -1,5 +1,22 @@
-import { Arg, Authorized, ID, Int, Mutation, Query, Resolver, Subscription } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type {
+  BusinessEntity,
+  OrderEntity,
+  OrderEventEntity,
+  OutboundMessageEntity,
+  PaymentEntity,
+  TransactionEntity,
+} from '../../db/entities';
+import { allowedTransitions } from '../../domain/order-status';
+import type { OrderStatus } from '../../domain/types';
+import { OrderPage } from '../../services/order-queries';
+import { OrderResult } from '../../services/orders';
+import { GraphQLContext, serviceContext } from '../context';
 import { notImplemented } from '../errors';
+import { localId, toGlobalId } from '../global-id';
+import { money, moneyOrNull } from '../money';
+import { OrderStatusEnum } from '../enums';
+import { Money } from '../types/common';
 import {
   CancelOrderInput,
   OrderFilter,
@@ -11,47 +28,142 @@ import {
   Order,
   OrderConnection,
   OrderEvent,
+  OrderItem,
   OrderPayload,
   OrderStatusChange,
+  OutboundMessage,
   Payment,
   PaymentPayload,
   PaymentStatusChange,
   ReconciliationConnection,
+  Transaction,
 } from '../types/orders';
+import { Business } from '../types/tenancy';
+import { withQueryArguments } from '../query-arguments';
 
 const pending = (operation: string) => async (): Promise<never> => {
   throw notImplemented(operation);
 };
+
+const businessArg = (id: string | null | undefined) => (id ? localId(id, 'Business') : null);
 
 @Resolver(() => Order)
 export class OrderResolver {
   @Authorized()
   @Query(() => Order, { nullable: true })
   order(
-    @Arg('referenceId') _referenceId: string,
+    @Arg('referenceId') referenceId: string,
     @Arg('businessId', () => ID, { nullable: true, description: 'businessId is for ADMIN keys; other keys always read their own business' })
-    _businessId?: string,
-  ): Promise<never> {
-    return pending('order')();
+    businessId: string | null,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<OrderEntity | null> {
+    return ctx.services.orderQueries.order(serviceContext(ctx), referenceId, businessArg(businessId));
   }
 
   @Authorized()
   @Query(() => OrderConnection)
   orders(
-    @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) _first: number,
-    @Arg('after', () => String, { nullable: true }) _after?: string,
-    @Arg('filter', () => OrderFilter, { nullable: true }) _filter?: OrderFilter,
-  ): Promise<never> {
-    return pending('orders')();
+    @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Arg('filter', () => OrderFilter, { nullable: true }) filter: OrderFilter | null,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<OrderPage> {
+    return withQueryArguments(() => ctx.services.orderQueries.orders(serviceContext(ctx), first, after, filter ?? {}));
   }
 
-  @Authorized()
-  @Query(() => Payment, { nullable: true })
-  payment(
-    @Arg('referenceId') _referenceId: string,
-    @Arg('businessId', () => ID, { nullable: true }) _businessId?: string,
-  ): Promise<never> {
-    return pending('payment')();
+  @Authorized('ADMIN', 'STOREFRONT')
+  @Mutation(() => OrderPayload, {
+    description: 'Stores the order and sends the WhatsApp order_details message (action review_and_pay).',
+  })
+  sendOrderDetails(@Arg('input') input: SendOrderDetailsInput, @Ctx() ctx: GraphQLContext): Promise<OrderResult> {
+    return ctx.services.orders.sendOrderDetails(serviceContext(ctx), input);
+  }
+
+  @Authorized('ADMIN', 'STOREFRONT', 'OPS')
+  @Mutation(() => OrderPayload, {
+    description: 'Moves the order to a new status and sends the WhatsApp order_status message (action review_order).',
+  })
+  updateOrderStatus(@Arg('input') input: UpdateOrderStatusInput, @Ctx() ctx: GraphQLContext): Promise<OrderResult> {
+    return ctx.services.orders.updateOrderStatus(serviceContext(ctx), input);
+  }
+
+  @Authorized('ADMIN', 'STOREFRONT', 'OPS')
+  @Mutation(() => OrderPayload, {
+    description: 'Cancels an order that has no pending or captured payment, confirmed through the payment lookup API.',
+  })
+  cancelOrder(@Arg('input') input: CancelOrderInput, @Ctx() ctx: GraphQLContext): Promise<OrderResult> {
+    return ctx.services.orders.cancelOrder(serviceContext(ctx), input);
+  }
+
+  @FieldResolver(() => ID)
+  id(@Root() order: OrderEntity): string {
+    return toGlobalId('Order', order.id);
+  }
+
+  @FieldResolver(() => Business)
+  async business(@Root() order: OrderEntity, @Ctx() ctx: GraphQLContext): Promise<BusinessEntity> {
+    return (await ctx.loaders.business.load(order.businessId))!;
+  }
+
+  @FieldResolver(() => [OrderStatusEnum])
+  async allowedTransitions(@Root() order: OrderEntity, @Ctx() ctx: GraphQLContext): Promise<OrderStatus[]> {
+    const payment = await ctx.loaders.paymentOfOrder.load(order.id);
+    return allowedTransitions(order.status, payment?.status ?? 'NEW');
+  }
+
+  @FieldResolver(() => [OrderItem])
+  async items(@Root() order: OrderEntity, @Ctx() ctx: GraphQLContext): Promise<OrderItem[]> {
+    const items = await ctx.loaders.itemsOfOrder.load(order.id);
+    return items.map((i) => ({
+      retailerId: i.retailerId,
+      name: i.name,
+      amount: money(i.amount, order.offset, order.currency),
+      saleAmount: moneyOrNull(i.saleAmount, order.offset, order.currency),
+      quantity: i.quantity,
+      total: money((i.saleAmount ?? i.amount) * i.quantity, order.offset, order.currency),
+    }));
+  }
+
+  @FieldResolver(() => Money)
+  subtotal(@Root() order: OrderEntity): Money {
+    return money(order.subtotal, order.offset, order.currency);
+  }
+  @FieldResolver(() => Money, { nullable: true })
+  tax(@Root() order: OrderEntity): Money | null {
+    return moneyOrNull(order.tax, order.offset, order.currency);
+  }
+  @FieldResolver(() => Money, { nullable: true })
+  shipping(@Root() order: OrderEntity): Money | null {
+    return moneyOrNull(order.shipping, order.offset, order.currency);
+  }
+  @FieldResolver(() => Money, { nullable: true })
+  discount(@Root() order: OrderEntity): Money | null {
+    return moneyOrNull(order.discount, order.offset, order.currency);
+  }
+  @FieldResolver(() => Money)
+  total(@Root() order: OrderEntity): Money {
+    return money(order.total, order.offset, order.currency);
+  }
+
+  @FieldResolver(() => OutboundMessage)
+  async message(@Root() order: OrderEntity, @Ctx() ctx: GraphQLContext): Promise<OutboundMessageEntity> {
+    const messages = await ctx.loaders.messagesOfOrder.load(order.id);
+    return messages.find((m) => m.kind === 'ORDER_DETAILS')!;
+  }
+
+  @FieldResolver(() => [OutboundMessage])
+  messages(@Root() order: OrderEntity, @Ctx() ctx: GraphQLContext): Promise<OutboundMessageEntity[]> {
+    return ctx.loaders.messagesOfOrder.load(order.id);
+  }
+
+  @FieldResolver(() => Payment)
+  async payment(@Root() order: OrderEntity, @Ctx() ctx: GraphQLContext): Promise<PaymentEntity> {
+    return (await ctx.loaders.paymentOfOrder.load(order.id))!;
+  }
+
+  @FieldResolver(() => [OrderEvent])
+  events(@Root() order: OrderEntity, @Ctx() ctx: GraphQLContext): Promise<OrderEventEntity[]> {
+    return ctx.loaders.eventsOfOrder.load(order.id);
   }
 
   @Authorized('ADMIN', 'OPS')
@@ -62,41 +174,6 @@ export class OrderResolver {
     @Arg('after', () => String, { nullable: true }) _after?: string,
   ): Promise<never> {
     return pending('reconciliation')();
-  }
-
-  @Authorized('ADMIN', 'STOREFRONT')
-  @Mutation(() => OrderPayload, {
-    description: 'Stores the order and sends the WhatsApp order_details message (action review_and_pay).',
-  })
-  sendOrderDetails(@Arg('input') _input: SendOrderDetailsInput): Promise<never> {
-    return pending('sendOrderDetails')();
-  }
-
-  @Authorized('ADMIN', 'STOREFRONT', 'OPS')
-  @Mutation(() => OrderPayload, {
-    description: 'Moves the order to a new status and sends the WhatsApp order_status message (action review_order).',
-  })
-  updateOrderStatus(@Arg('input') _input: UpdateOrderStatusInput): Promise<never> {
-    return pending('updateOrderStatus')();
-  }
-
-  @Authorized('ADMIN', 'STOREFRONT', 'OPS')
-  @Mutation(() => OrderPayload, {
-    description: 'Cancels an order that has no pending or captured payment, confirmed through the payment lookup API.',
-  })
-  cancelOrder(@Arg('input') _input: CancelOrderInput): Promise<never> {
-    return pending('cancelOrder')();
-  }
-
-  @Authorized('ADMIN', 'STOREFRONT', 'OPS')
-  @Mutation(() => PaymentPayload, {
-    description: "Asks the WhatsApp payment lookup API for the payment's status now, and records it.",
-  })
-  verifyPayment(
-    @Arg('referenceId') _referenceId: string,
-    @Arg('businessId', () => ID, { nullable: true }) _businessId?: string,
-  ): Promise<never> {
-    return pending('verifyPayment')();
   }
 
   @Subscription(() => OrderStatusChange, {
@@ -125,5 +202,75 @@ export class OrderResolver {
     @Arg('afterEventId', () => ID, { nullable: true }) _afterEventId?: string,
   ): never {
     throw notImplemented('orderEvents');
+  }
+}
+
+@Resolver(() => Payment)
+export class PaymentResolver {
+  @Authorized()
+  @Query(() => Payment, { nullable: true })
+  payment(
+    @Arg('referenceId') referenceId: string,
+    @Arg('businessId', () => ID, { nullable: true }) businessId: string | null,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<PaymentEntity | null> {
+    return ctx.services.orderQueries.payment(serviceContext(ctx), referenceId, businessArg(businessId));
+  }
+
+  @Authorized('ADMIN', 'STOREFRONT', 'OPS')
+  @Mutation(() => PaymentPayload, {
+    description: "Asks the WhatsApp payment lookup API for the payment's status now, and records it.",
+  })
+  verifyPayment(
+    @Arg('referenceId') _referenceId: string,
+    @Arg('businessId', () => ID, { nullable: true }) _businessId?: string,
+  ): Promise<never> {
+    return pending('verifyPayment')();
+  }
+
+  @FieldResolver(() => Money, { nullable: true })
+  amount(@Root() payment: PaymentEntity): Money | null {
+    return moneyOrNull(payment.amount, payment.amountOffset, payment.currency);
+  }
+
+  @FieldResolver(() => [Transaction])
+  transactions(@Root() payment: PaymentEntity, @Ctx() ctx: GraphQLContext): Promise<TransactionEntity[]> {
+    return ctx.loaders.transactionsOfPayment.load(payment.id);
+  }
+}
+
+@Resolver(() => Transaction)
+export class TransactionResolver {
+  @FieldResolver(() => ID)
+  id(@Root() t: TransactionEntity): string {
+    return t.transactionId;
+  }
+  @FieldResolver(() => Money, { nullable: true })
+  amount(@Root() t: TransactionEntity): Money | null {
+    return moneyOrNull(t.amount, t.amountOffset, t.currency);
+  }
+  @FieldResolver(() => Date, { nullable: true })
+  createdAt(@Root() t: TransactionEntity): Date | null {
+    return t.upstreamCreatedAt;
+  }
+  @FieldResolver(() => Date, { nullable: true })
+  updatedAt(@Root() t: TransactionEntity): Date | null {
+    return t.upstreamUpdatedAt;
+  }
+}
+
+@Resolver(() => OutboundMessage)
+export class OutboundMessageResolver {
+  @FieldResolver(() => ID)
+  id(@Root() m: OutboundMessageEntity): string {
+    return toGlobalId('OutboundMessage', m.id);
+  }
+}
+
+@Resolver(() => OrderEvent)
+export class OrderEventResolver {
+  @FieldResolver(() => ID)
+  id(@Root() e: OrderEventEntity): string {
+    return toGlobalId('OrderEvent', e.id);
   }
 }

@@ -1,0 +1,114 @@
+// The simulator's switches over HTTP (/_simulator/...), for tools and people outside the test
+// process: a sandbox user simulating a customer payment with curl, a load test turning on a
+// failure rate. Each endpoint calls the public method of the same name, so both stay in step.
+//
+//   POST /_simulator/fail-next        { n, kind, only? }
+//   POST /_simulator/fail-rate        { probability, kind, only? }
+//   POST /_simulator/reject-reference { referenceId, whatsappCode, httpStatus? }
+//   POST /_simulator/lookup-down      { down }
+//   POST /_simulator/clear-faults
+//   POST /_simulator/reset
+//   POST /_simulator/webhooks         { url, appSecret?, webhookToken?, wabaId?, displayPhoneNumber?, phoneNumberIdFor?, autoDeliver? }
+//   POST /_simulator/pay              { referenceId, outcome, webhook?, method?, errorCode?, errorReason? }
+//   POST /_simulator/message-status   { wamid, status }
+//   GET  /_simulator/received
+//   GET  /_simulator/accepted?referenceId=
+//   GET  /_simulator/orders/{referenceId}
+
+import type { CallKind, FaultKind, MessageStatusValue, PayOutcome, WhatsAppSimulator } from './simulator';
+import type { WebhookConfig } from './simulator-webhooks';
+
+export interface ControlAnswer {
+  status: number;
+  body: unknown;
+}
+
+type Json = Record<string, unknown>;
+
+function field<T>(body: Json, name: string, type: 'string' | 'number' | 'boolean', required: true): T;
+function field<T>(body: Json, name: string, type: 'string' | 'number' | 'boolean', required?: false): T | undefined;
+function field(body: Json, name: string, type: string, required = false): unknown {
+  const value = body[name];
+  if (value === undefined || value === null) {
+    if (required) throw new Error(`"${name}" (${type}) is required`);
+    return undefined;
+  }
+  if (typeof value !== type) throw new Error(`"${name}" must be a ${type}`);
+  return value;
+}
+
+export async function handleControl(
+  sim: WhatsAppSimulator,
+  method: string,
+  segments: string[],
+  query: URLSearchParams,
+  rawBody: unknown,
+): Promise<ControlAnswer> {
+  const body: Json = typeof rawBody === 'object' && rawBody !== null && !Array.isArray(rawBody) ? (rawBody as Json) : {};
+  const ok = { status: 200, body: { ok: true } };
+  const [name, arg] = segments;
+  try {
+    if (method === 'GET') {
+      if (name === 'received') return { status: 200, body: { received: sim.received } };
+      if (name === 'accepted') return { status: 200, body: { accepted: sim.acceptedMessages(query.get('referenceId') ?? undefined) } };
+      if (name === 'orders' && arg) {
+        const order = sim.order(arg);
+        return order ? { status: 200, body: { order } } : { status: 404, body: { error: `no order with reference_id ${arg}` } };
+      }
+    } else if (method === 'POST') {
+      switch (name) {
+        case 'fail-next':
+          sim.failNext(field<number>(body, 'n', 'number', true), field<FaultKind>(body, 'kind', 'string', true), field<CallKind>(body, 'only', 'string'));
+          return ok;
+        case 'fail-rate':
+          sim.failRate(field<number>(body, 'probability', 'number', true), field<FaultKind>(body, 'kind', 'string', true), field<CallKind>(body, 'only', 'string'));
+          return ok;
+        case 'reject-reference':
+          sim.rejectReference(
+            field<string>(body, 'referenceId', 'string', true),
+            field<number>(body, 'whatsappCode', 'number', true),
+            field<number>(body, 'httpStatus', 'number'),
+          );
+          return ok;
+        case 'lookup-down':
+          sim.lookupDown(field<boolean>(body, 'down', 'boolean', true));
+          return ok;
+        case 'clear-faults':
+          sim.clearFaults();
+          return ok;
+        case 'reset':
+          sim.reset();
+          return ok;
+        case 'webhooks': {
+          field<string>(body, 'url', 'string', true);
+          const map = body.phoneNumberIdFor;
+          if (map !== undefined && (typeof map !== 'object' || map === null)) {
+            throw new Error('"phoneNumberIdFor" must be an object { "<D360 API key>": "<phone number id>" }');
+          }
+          sim.configureWebhooks(body as unknown as WebhookConfig);
+          return ok;
+        }
+        case 'pay': {
+          const result = await sim.pay(field<string>(body, 'referenceId', 'string', true), field<PayOutcome>(body, 'outcome', 'string', true), {
+            webhook: field<boolean>(body, 'webhook', 'boolean'),
+            method: field<string>(body, 'method', 'string'),
+            errorCode: field<string>(body, 'errorCode', 'string'),
+            errorReason: field<string>(body, 'errorReason', 'string'),
+          });
+          return { status: 200, body: result };
+        }
+        case 'message-status': {
+          const delivery = await sim.sendMessageStatus(
+            field<string>(body, 'wamid', 'string', true),
+            field<MessageStatusValue>(body, 'status', 'string', true),
+          );
+          return { status: 200, body: { webhook: delivery } };
+        }
+      }
+    }
+    return { status: 404, body: { error: `no control endpoint ${method} /_simulator/${segments.join('/')}; see src/sandbox/simulator-control.ts` } };
+  } catch (err) {
+    // the public methods throw plain Errors with messages meant for the caller
+    return { status: 400, body: { error: (err as Error).message } };
+  }
+}

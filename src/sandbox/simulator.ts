@@ -1,0 +1,585 @@
+// An in-process fake of the WhatsApp API (Cloud API and 360dialog paths) that speaks the real
+// wire format over real HTTP, so the gateway's client, retries and webhook handling are
+// exercised end to end in sandbox mode and in tests. It validates like WhatsApp (sums, limits,
+// reused reference ids, the order status machine answered by error webhooks), keeps payment
+// state for the lookup API, simulates customers paying (signed webhooks), and can be told to
+// fail in the ways the real one does (5xx, 429, rate-limit codes, stalls, resets).
+
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { WireLookupPayment, WireMessagesResponse, WireWebhookError, WireWebhookStatus } from '../whatsapp/wire-types';
+import { handleControl } from './simulator-control';
+import {
+  type CallKind,
+  canonical,
+  graphError,
+  MAX_BODY_BYTES,
+  parseJson,
+  type Provider,
+  readBody,
+  redact,
+  type Route,
+  route,
+} from './simulator-http';
+import { checkEnvelope, checkOrderDetails, checkOrderStatus, checkTransition, Refusal, type SimOrderStatus } from './simulator-rules';
+import {
+  DEFAULT_DISPLAY_PHONE_NUMBER,
+  DEFAULT_WABA_ID,
+  messagesEnvelope,
+  type SignatureMode,
+  type WebhookConfig,
+  type WebhookDelivery,
+  WebhookSender,
+} from './simulator-webhooks';
+import { lookupPayment, paymentStatusEntry, type Sender, type SimOrder, type SimTransaction } from './simulator-wire';
+
+export type { WebhookConfig, WebhookDelivery, SignatureMode } from './simulator-webhooks';
+
+export const FAULT_KINDS = ['http500', 'http503', 'http429', 'timeout', 'reset', 'whatsapp131056'] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+export type { CallKind } from './simulator-http';
+export type PayOutcome = 'captured' | 'failed' | 'pending';
+export type MessageStatusValue = 'sent' | 'delivered' | 'read' | 'failed';
+
+export interface SimulatorOptions {
+  /** the version segment to advertise (any version is accepted); default v23.0 */
+  apiVersion?: string;
+  /** how long a 'timeout' fault holds a request before dropping it; default 15000 ms */
+  timeoutHoldMs?: number;
+  /** delay before asynchronous webhooks (error, auto delivery); default 20 ms */
+  webhookDelayMs?: number;
+  /** when set, only these access tokens / D360 keys are accepted (any non-empty one otherwise) */
+  tokens?: string[];
+  /** for failRate; default Math.random */
+  random?: () => number;
+}
+
+export interface ReceivedRequest {
+  method: string;
+  path: string;
+  call: CallKind | 'unknown';
+  /** lower-case names; Authorization and D360-API-KEY values redacted */
+  headers: Record<string, string>;
+  /** parsed JSON, or the raw text when it is not JSON */
+  body: unknown;
+  at: Date;
+  fault?: FaultKind;
+  /** HTTP status answered (absent for dropped connections) */
+  status?: number;
+}
+
+export interface AcceptedMessage {
+  wamid: string;
+  kind: 'order_details' | 'order_status';
+  referenceId: string;
+  to: string;
+  provider: Provider;
+  /** Cloud API path segment; undefined for 360dialog (see WebhookConfig.phoneNumberIdFor) */
+  phoneNumberId?: string;
+  payload: unknown;
+  at: Date;
+}
+
+export interface PayOptions {
+  /** send the payment webhook (default true); false = only the lookup API knows, as when a webhook is lost */
+  webhook?: boolean;
+  /** default 'upi' */
+  method?: string;
+  errorCode?: string;
+  errorReason?: string;
+}
+
+export interface PayResult {
+  /** the payment as the lookup API now answers it */
+  payment: WireLookupPayment;
+  webhook: WebhookDelivery | null;
+}
+
+export interface SimulatedOrder {
+  referenceId: string;
+  configurationName: string;
+  gateway: string;
+  to: string;
+  status: SimOrderStatus;
+  paymentStatus: string;
+  total: number;
+  orderDetailsWamid: string;
+}
+
+interface Accepted {
+  referenceId: string;
+  /** an order_status whose transition WhatsApp refuses (answered later by an error webhook) */
+  refused: boolean;
+}
+
+interface FaultRule {
+  remaining: number;
+  kind: FaultKind;
+  only?: CallKind;
+}
+
+/** received calls and webhook deliveries kept, so a sandbox running for days does not grow without bound */
+const MAX_RECORDS = 10_000;
+const UNKNOWN_360_NUMBER = 'unknown-360dialog-number';
+
+const FAULT_ANSWERS: Record<Exclude<FaultKind, 'timeout' | 'reset'>, () => [number, ReturnType<typeof graphError>]> = {
+  http500: () => [500, graphError(1, 'An unknown error has occurred.', 'simulated HTTP 500 (failNext/failRate)')],
+  http503: () => [503, graphError(2, 'Service temporarily unavailable', 'simulated HTTP 503 (failNext/failRate)')],
+  http429: () => [429, graphError(130429, 'Rate limit hit', 'Cloud API message throughput has been reached (simulated)')],
+  whatsapp131056: () => [
+    400,
+    graphError(131056, '(Business Account, Consumer Account) pair rate limit hit', 'Too many messages to the same recipient in a short time (simulated)'),
+  ],
+};
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+const newWamid = () => `wamid.${randomBytes(24).toString('base64')}`;
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+/** Razorpay-like ids: order_SdrcSSqobZ7voR, pay_SdrcU2qLk8Xy1a */
+const gatewayId = (prefix: string) => prefix + [...randomBytes(14)].map((b) => ALNUM[b % ALNUM.length]).join('');
+
+export class WhatsAppSimulator {
+  readonly apiVersion: string;
+  /** every API call received (control endpoints excluded), oldest first */
+  readonly received: ReceivedRequest[] = [];
+  timeoutHoldMs: number;
+  webhookDelayMs: number;
+
+  private server: Server | null = null;
+  private address: AddressInfo | null = null;
+  private readonly tokens: ReadonlySet<string> | null;
+  private readonly random: () => number;
+  private readonly accepted: AcceptedMessage[] = [];
+  /** wamid → who sent it, for webhook metadata (holds 360dialog keys, so never exposed) */
+  private readonly senders = new Map<string, Sender>();
+  private readonly orders = new Map<string, SimOrder>();
+  private faults: FaultRule[] = [];
+  private readonly rates = new Map<CallKind, { probability: number; kind: FaultKind }>();
+  private readonly rejections = new Map<string, { code: number; httpStatus: number }>();
+  private lookupIsDown = false;
+  private webhookConfig: WebhookConfig | null = null;
+  private readonly webhooks = new WebhookSender(() => this.webhookConfig);
+  private readonly holds = new Set<NodeJS.Timeout>();
+
+  constructor(opts: SimulatorOptions = {}) {
+    this.apiVersion = opts.apiVersion ?? 'v23.0';
+    this.timeoutHoldMs = opts.timeoutHoldMs ?? 15_000;
+    this.webhookDelayMs = opts.webhookDelayMs ?? 20;
+    this.tokens = opts.tokens ? new Set(opts.tokens) : null;
+    this.random = opts.random ?? Math.random;
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  async start(port = 0, host = '127.0.0.1'): Promise<void> {
+    if (this.server) throw new Error(`simulator already listening on ${this.url}; stop() it first`);
+    const server = createServer((req, res) => {
+      this.handle(req, res).catch((err: unknown) => {
+        if (!res.headersSent) this.send(res, 500, graphError(1, 'An unknown error has occurred.', `simulator bug: ${(err as Error).message}`));
+        else res.destroy();
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.server = server;
+    this.address = server.address() as AddressInfo;
+    this.webhooks.restart();
+  }
+
+  /** Stops listening, drops open connections (held 'timeout' requests too) and pending webhook retries. */
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.webhooks.stop();
+    for (const hold of this.holds) clearTimeout(hold);
+    this.holds.clear();
+    if (!server) return;
+    this.server = null;
+    this.address = null;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections(); // keep-alive sockets would otherwise hold close() open
+    });
+  }
+
+  /** e.g. http://127.0.0.1:38211 — the baseUrl for both providers. */
+  get url(): string {
+    if (!this.address) throw new Error('simulator is not listening: await start() first');
+    const { address, port } = this.address;
+    return `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+  }
+
+  // ------------------------------------------------------------------ fault switches
+
+  /** The next `n` API calls (or only 'messages' / 'lookup' calls) fail with `kind`. */
+  failNext(n: number, kind: FaultKind, only?: CallKind): void {
+    if (!Number.isInteger(n) || n < 0) throw new Error('failNext: n must be a non-negative integer');
+    checkFaultKind(kind);
+    checkCallKind(only);
+    if (n > 0) this.faults.push({ remaining: n, kind, only });
+  }
+
+  /** A random share (0..1) of calls fails with `kind`; sends by default. probability 0 turns it off. */
+  failRate(probability: number, kind: FaultKind, only: CallKind = 'messages'): void {
+    if (!(probability >= 0 && probability <= 1)) throw new Error('failRate: probability must be between 0 and 1');
+    checkFaultKind(kind);
+    checkCallKind(only);
+    if (probability === 0) this.rates.delete(only);
+    else this.rates.set(only, { probability, kind });
+  }
+
+  /** Every message for this reference id is refused with `whatsappCode` (a permanent 4xx by default). */
+  rejectReference(referenceId: string, whatsappCode: number, httpStatus = 400): void {
+    if (!referenceId) throw new Error('rejectReference: referenceId is required');
+    if (!Number.isInteger(whatsappCode)) throw new Error('rejectReference: whatsappCode must be an integer');
+    if (!(Number.isInteger(httpStatus) && httpStatus >= 400 && httpStatus <= 599)) {
+      throw new Error('rejectReference: httpStatus must be a 4xx or 5xx status');
+    }
+    this.rejections.set(referenceId, { code: whatsappCode, httpStatus });
+  }
+
+  /** While down, the payment lookup answers 503 (temporary). */
+  lookupDown(down: boolean): void {
+    this.lookupIsDown = down;
+  }
+
+  clearFaults(): void {
+    this.faults = [];
+    this.rates.clear();
+    this.rejections.clear();
+    this.lookupIsDown = false;
+  }
+
+  /** Forgets faults, orders, payments, received calls and webhook deliveries; keeps the webhook configuration. */
+  reset(): void {
+    this.clearFaults();
+    this.orders.clear();
+    this.accepted.length = 0;
+    this.senders.clear();
+    this.received.length = 0;
+    this.webhooks.deliveries.length = 0;
+  }
+
+  // ------------------------------------------------------------------ inspection
+
+  /** Messages answered 200, oldest first; for one reference id when given. */
+  acceptedMessages(referenceId?: string): AcceptedMessage[] {
+    return this.accepted.filter((m) => referenceId === undefined || m.referenceId === referenceId);
+  }
+
+  order(referenceId: string): SimulatedOrder | undefined {
+    const o = this.orders.get(referenceId);
+    return o && {
+      referenceId: o.referenceId,
+      configurationName: o.configurationName,
+      gateway: o.gateway,
+      to: o.to,
+      status: o.status,
+      paymentStatus: o.paymentStatus,
+      total: o.total,
+      orderDetailsWamid: o.orderDetailsWamid,
+    };
+  }
+
+  /** Every webhook sent (or attempted), oldest first. */
+  get webhookDeliveries(): readonly WebhookDelivery[] {
+    return this.webhooks.deliveries;
+  }
+
+  /** Resolves when all webhooks scheduled or sent so far are delivered or given up. */
+  settle(): Promise<void> {
+    return this.webhooks.settle();
+  }
+
+  // ------------------------------------------------------------------ simulated customer and WhatsApp side
+
+  configureWebhooks(config: WebhookConfig | null): void {
+    if (config !== null) {
+      try {
+        new URL(config.url);
+      } catch {
+        throw new Error(`configureWebhooks: url "${config.url}" is not a URL (expected e.g. http://127.0.0.1:4000/webhooks/whatsapp)`);
+      }
+    }
+    this.webhookConfig = config;
+  }
+
+  /** The customer pays (or fails to): updates what the lookup answers and sends the payment webhook. */
+  async pay(referenceId: string, outcome: PayOutcome, opts: PayOptions = {}): Promise<PayResult> {
+    if (!['captured', 'failed', 'pending'].includes(outcome)) throw new Error('pay: outcome must be captured, failed or pending');
+    const order = this.orders.get(referenceId);
+    if (!order) throw new Error(`pay: no order_details was accepted for reference_id ${referenceId}; send one first`);
+    if (order.paymentStatus === 'captured' || order.paymentStatus === 'canceled') {
+      throw new Error(`pay: the payment of ${referenceId} is already ${order.paymentStatus}, which is final`);
+    }
+    const now = nowSeconds();
+    const last = order.transactions.at(-1);
+    // a pending transaction completes; otherwise (first try, or a retry after a failure) a new one starts
+    let tx: SimTransaction;
+    if (last?.status === 'pending') tx = last;
+    else {
+      tx = { id: gatewayId('order_'), status: 'pending', createdAt: now, updatedAt: now };
+      order.transactions.push(tx);
+    }
+    tx.updatedAt = now;
+    tx.status = outcome === 'captured' ? 'success' : outcome;
+    if (outcome !== 'pending') tx.method = opts.method ?? 'upi';
+    if (outcome === 'captured') tx.pgTransactionId ??= gatewayId('pay_');
+    if (outcome === 'failed') {
+      tx.error = { code: opts.errorCode ?? 'BAD_REQUEST_ERROR', reason: opts.errorReason ?? 'Payment declined by the bank' };
+    }
+    order.paymentStatus = outcome;
+    const webhook = opts.webhook === false ? null : await this.webhooks.send(this.envelope(order.sender, [paymentStatusEntry(order, tx, now)]));
+    return { payment: lookupPayment(order), webhook };
+  }
+
+  /** A message status webhook (sent / delivered / read / failed) for an accepted message. */
+  async sendMessageStatus(wamid: string, status: MessageStatusValue, errors?: WireWebhookError[]): Promise<WebhookDelivery> {
+    const message = this.accepted.find((m) => m.wamid === wamid);
+    if (!message) throw new Error(`sendMessageStatus: no accepted message has wamid ${wamid}`);
+    if (!['sent', 'delivered', 'read', 'failed'].includes(status)) throw new Error('sendMessageStatus: status must be sent, delivered, read or failed');
+    const entry: WireWebhookStatus = { id: wamid, status, timestamp: String(nowSeconds()), recipient_id: message.to };
+    if (status === 'failed') {
+      entry.errors = errors ?? [
+        {
+          code: 131026,
+          title: 'Message undeliverable',
+          message: 'Message undeliverable',
+          error_data: { details: 'Recipient is not a valid WhatsApp user' },
+        },
+      ];
+    }
+    return await this.webhooks.send(this.envelope(this.senders.get(wamid) ?? { provider: message.provider }, [entry]));
+  }
+
+  /** Any webhook body, signed validly (default when an appSecret is configured), forged, or not at all. */
+  sendWebhook(body: unknown, opts: { signature?: SignatureMode; token?: SignatureMode } = {}): Promise<WebhookDelivery> {
+    return this.webhooks.send(body, opts);
+  }
+
+  // ------------------------------------------------------------------ HTTP
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = req.method ?? 'GET';
+    const url = new URL(req.url ?? '/', 'http://simulator');
+    const raw = await readBody(req);
+    if (raw === null) return this.send(res, 413, graphError(100, 'Request too large', `bodies above ${MAX_BODY_BYTES} bytes are refused`));
+    let segments: string[];
+    try {
+      segments = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    } catch {
+      return this.send(res, 400, graphError(100, 'Invalid path', 'the path is not valid percent-encoding'));
+    }
+    const body = parseJson(raw);
+    if (segments[0] === '_simulator') {
+      const answer = await handleControl(this, method, segments.slice(1), url.searchParams, body);
+      return this.send(res, answer.status, answer.body);
+    }
+
+    const r = route(method, segments);
+    const record: ReceivedRequest = { method, path: url.pathname, call: r?.call ?? 'unknown', headers: redact(req.headers), body, at: new Date() };
+    this.received.push(record);
+    if (this.received.length > MAX_RECORDS) this.received.splice(0, this.received.length - MAX_RECORDS);
+    const answer = (status: number, payload: unknown) => {
+      record.status = status;
+      this.send(res, status, payload);
+    };
+
+    if (!r) {
+      return answer(400, graphError(100, 'Unsupported request', `${method} ${url.pathname} is not a simulated endpoint: POST [/{version}/{phone-number-id}]/messages or GET /{version}/{phone-number-id}/payments/{configuration}/{reference_id} (360dialog: /v1/payments/...)`));
+    }
+    const sender = this.authenticate(req, r);
+    if (typeof sender === 'string') return answer(401, graphError(190, 'Invalid OAuth access token', sender));
+
+    const fault = this.takeFault(r.call);
+    if (fault) {
+      record.fault = fault;
+      if (fault === 'reset') return void req.socket.destroy();
+      if (fault === 'timeout') return this.hold(req, res);
+      const [status, payload] = FAULT_ANSWERS[fault]();
+      return answer(status, payload);
+    }
+
+    try {
+      if (r.call === 'lookup') {
+        const [status, payload] = this.lookup(r.configurationName ?? '', r.referenceId ?? '');
+        return answer(status, payload);
+      }
+      return answer(200, this.message(body, sender));
+    } catch (err) {
+      if (!(err instanceof Refusal)) throw err;
+      const title = err.code === 100 ? 'Invalid parameter' : err.code === 131009 ? 'Parameter value is not valid' : 'Message refused';
+      return answer(err.httpStatus, graphError(err.code, title, err.details));
+    }
+  }
+
+  private send(res: ServerResponse, status: number, payload: unknown): void {
+    const text = JSON.stringify(payload);
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+  }
+
+  /** A sender, or why it is refused. The header must match the provider the path belongs to. */
+  private authenticate(req: IncomingMessage, r: Route): Sender | string {
+    if (r.provider === 'CLOUD_API') {
+      const token = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
+      if (!token) return 'Cloud API paths need the header Authorization: Bearer <access token>';
+      if (this.tokens && !this.tokens.has(token)) return 'the access token is not valid for this phone number';
+      return { provider: 'CLOUD_API', phoneNumberId: r.phoneNumberId };
+    }
+    const key = req.headers['d360-api-key'];
+    if (typeof key !== 'string' || key.trim() === '') return '360dialog paths need the header D360-API-KEY: <api key>';
+    if (this.tokens && !this.tokens.has(key)) return 'the D360 API key is not valid';
+    return { provider: 'DIALOG360', d360Key: key };
+  }
+
+  private takeFault(call: CallKind): FaultKind | null {
+    const rule = this.faults.find((f) => f.remaining > 0 && (f.only === undefined || f.only === call));
+    if (rule) {
+      rule.remaining -= 1;
+      if (rule.remaining === 0) this.faults = this.faults.filter((f) => f !== rule);
+      return rule.kind;
+    }
+    const rate = this.rates.get(call);
+    return rate && this.random() < rate.probability ? rate.kind : null;
+  }
+
+  /** Holds the request past the client's timeout, then drops it; never outlives stop() or keeps the process up. */
+  private hold(req: IncomingMessage, res: ServerResponse): void {
+    const timer = setTimeout(() => {
+      this.holds.delete(timer);
+      req.socket.destroy();
+    }, this.timeoutHoldMs);
+    timer.unref();
+    this.holds.add(timer);
+    res.on('close', () => {
+      clearTimeout(timer);
+      this.holds.delete(timer);
+    });
+  }
+
+  // ------------------------------------------------------------------ API behaviour
+
+  private message(body: unknown, sender: Sender): WireMessagesResponse {
+    const env = checkEnvelope(body);
+    const params = (env.interactive.action as { parameters?: { reference_id?: unknown } } | undefined)?.parameters;
+    const rejection = typeof params?.reference_id === 'string' ? this.rejections.get(params.reference_id) : undefined;
+    if (rejection) {
+      throw new Refusal(rejection.code, `messages for reference_id ${String(params?.reference_id)} are refused (simulated rejectReference)`, rejection.httpStatus);
+    }
+    const wamid = newWamid();
+    const { referenceId, refused } =
+      env.interactiveType === 'order_details'
+        ? this.orderDetails(env.interactive, env.to, sender, wamid)
+        : this.orderStatus(env.interactive, sender, wamid);
+    this.accepted.push({
+      wamid,
+      kind: env.interactiveType,
+      referenceId,
+      to: env.to,
+      provider: sender.provider,
+      phoneNumberId: sender.phoneNumberId,
+      payload: body,
+      at: new Date(),
+    });
+    this.senders.set(wamid, sender);
+    // a refused order_status gets its error webhook instead of sent/delivered
+    if (this.webhookConfig?.autoDeliver && !refused) {
+      this.webhooks.schedule(this.webhookDelayMs, async () => {
+        await this.sendMessageStatus(wamid, 'sent');
+        await this.sendMessageStatus(wamid, 'delivered');
+      });
+    }
+    return { messaging_product: 'whatsapp', contacts: [{ input: env.to, wa_id: env.to }], messages: [{ id: wamid }] };
+  }
+
+  private orderDetails(interactive: Record<string, unknown>, to: string, sender: Sender, wamid: string): Accepted {
+    const checked = checkOrderDetails(interactive, nowSeconds());
+    const fingerprint = canonical([to, checked.parameters]);
+    const existing = this.orders.get(checked.referenceId);
+    if (existing) {
+      if (existing.fingerprint !== fingerprint) {
+        throw new Refusal(131009, `reference_id ${checked.referenceId} was already used for an order with different content; a new order needs a new reference_id`);
+      }
+      existing.orderDetailsWamid = wamid; // the same order sent again: accepted, state kept
+    } else {
+      this.orders.set(checked.referenceId, {
+        referenceId: checked.referenceId,
+        configurationName: checked.configurationName,
+        gateway: checked.gateway,
+        to,
+        status: 'pending',
+        paymentStatus: 'new',
+        total: checked.total,
+        orderDetailsWamid: wamid,
+        fingerprint,
+        sender,
+        transactions: [],
+      });
+    }
+    return { referenceId: checked.referenceId, refused: false };
+  }
+
+  private orderStatus(interactive: Record<string, unknown>, sender: Sender, wamid: string): Accepted {
+    const checked = checkOrderStatus(interactive);
+    const order = this.orders.get(checked.referenceId);
+    if (!order) {
+      throw new Refusal(131009, `reference_id ${checked.referenceId} has no order: send an order_details message for it first`);
+    }
+    // Like WhatsApp: the message is accepted now and a refused transition comes back later as
+    // an error webhook on this wamid, so the gateway must cope with "accepted, then failed".
+    const refusal = checkTransition(order.referenceId, order.status, checked.status, order.paymentStatus);
+    if (!refusal) {
+      order.status = checked.status;
+      return { referenceId: order.referenceId, refused: false };
+    }
+    const entry: WireWebhookStatus = {
+      id: wamid,
+      status: 'failed',
+      timestamp: String(nowSeconds()),
+      recipient_id: order.to,
+      errors: [{ code: refusal.code, title: refusal.title, message: refusal.title, error_data: { details: refusal.details } }],
+    };
+    this.webhooks.schedule(this.webhookDelayMs, () => this.webhooks.send(this.envelope(sender, [entry])));
+    return { referenceId: order.referenceId, refused: true };
+  }
+
+  private lookup(configurationName: string, referenceId: string): [number, unknown] {
+    if (this.lookupIsDown) return [503, graphError(2, 'Service temporarily unavailable', 'the payment lookup is down (simulated lookupDown)')];
+    const order = this.orders.get(referenceId);
+    if (!order || order.configurationName !== configurationName) {
+      return [404, graphError(100, 'Payment not found', `no payment for reference_id ${referenceId} under payment configuration ${configurationName}`)];
+    }
+    return [200, { payments: [lookupPayment(order)] }];
+  }
+
+  private envelope(sender: Sender, statuses: WireWebhookStatus[]) {
+    const config = this.webhookConfig;
+    return messagesEnvelope(
+      config?.wabaId ?? DEFAULT_WABA_ID,
+      { display_phone_number: config?.displayPhoneNumber ?? DEFAULT_DISPLAY_PHONE_NUMBER, phone_number_id: this.phoneNumberIdOf(sender) },
+      statuses,
+    );
+  }
+
+  private phoneNumberIdOf(sender: Sender): string {
+    if (sender.phoneNumberId) return sender.phoneNumberId;
+    const map = this.webhookConfig?.phoneNumberIdFor;
+    const key = sender.d360Key ?? '';
+    const id = typeof map === 'function' ? map(key) : map?.[key];
+    return id ?? UNKNOWN_360_NUMBER;
+  }
+}
+
+function checkFaultKind(kind: string): asserts kind is FaultKind {
+  if (!(FAULT_KINDS as readonly string[]).includes(kind)) throw new Error(`fault kind must be one of ${FAULT_KINDS.join(', ')}`);
+}
+
+function checkCallKind(only: string | undefined): void {
+  if (only !== undefined && only !== 'messages' && only !== 'lookup') throw new Error('only must be "messages" or "lookup"');
+}

@@ -1,0 +1,136 @@
+import { Brackets, In } from 'typeorm';
+import type { Database } from '../db/database';
+import {
+  OrderEntity,
+  OrderEventEntity,
+  OrderItemEntity,
+  OutboundMessageEntity,
+  PaymentEntity,
+  TransactionEntity,
+} from '../db/entities';
+import type { OrderStatus, PaymentStatus } from '../domain/types';
+import { scopedBusinessId, ServiceContext } from './context';
+
+export const MAX_PAGE_SIZE = 100;
+
+export interface OrderFilterRequest {
+  status?: OrderStatus[] | null;
+  paymentStatus?: PaymentStatus[] | null;
+  to?: string | null;
+  paymentConfiguration?: string | null;
+  createdAfter?: Date | null;
+  createdBefore?: Date | null;
+}
+
+export interface OrderPage {
+  edges: Array<{ cursor: string; node: OrderEntity }>;
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+}
+
+/** A request the caller must fix (bad cursor, page size): a top-level error naming the argument. */
+export class InvalidQueryArgument extends Error {
+  constructor(
+    readonly argument: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Reads of orders and their relations. Pages are keyset pages over (createdAt, id): the cost of a
+ * page does not grow with its depth, and rows inserted meanwhile never shift a page.
+ */
+export class OrderQueries {
+  constructor(private readonly db: Database) {}
+
+  async order(ctx: ServiceContext, referenceId: string, businessId?: string | null): Promise<OrderEntity | null> {
+    const scope = scopedBusinessId(ctx, businessId);
+    if (scope) return this.db.manager.findOneBy(OrderEntity, { businessId: scope, referenceId });
+    // ADMIN without a business: only an unambiguous referenceId answers
+    const found = await this.db.manager.find(OrderEntity, { where: { referenceId }, take: 2 });
+    return found.length === 1 ? found[0] : null;
+  }
+
+  async payment(ctx: ServiceContext, referenceId: string, businessId?: string | null): Promise<PaymentEntity | null> {
+    const order = await this.order(ctx, referenceId, businessId);
+    return order ? this.db.manager.findOneBy(PaymentEntity, { orderId: order.id }) : null;
+  }
+
+  async orders(ctx: ServiceContext, first: number, after: string | null | undefined, filter: OrderFilterRequest = {}): Promise<OrderPage> {
+    if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
+      throw new InvalidQueryArgument('first', `first must be from 1 to ${MAX_PAGE_SIZE}; page through more with the endCursor.`);
+    }
+    const q = this.db.manager.createQueryBuilder(OrderEntity, 'o');
+    const scope = scopedBusinessId(ctx);
+    if (scope) q.andWhere('o.businessId = :scope', { scope });
+    if (filter.status?.length) q.andWhere('o.status IN (:...statuses)', { statuses: filter.status });
+    if (filter.to) q.andWhere('o.to = :to', { to: filter.to });
+    if (filter.paymentConfiguration) q.andWhere('o.paymentConfiguration = :pc', { pc: filter.paymentConfiguration });
+    if (filter.createdAfter) q.andWhere('o.createdAt > :createdAfter', { createdAfter: this.db.param(filter.createdAfter) });
+    if (filter.createdBefore) q.andWhere('o.createdAt < :createdBefore', { createdBefore: this.db.param(filter.createdBefore) });
+    if (filter.paymentStatus?.length) {
+      q.innerJoin(PaymentEntity, 'p', 'p.orderId = o.id').andWhere('p.status IN (:...paymentStatuses)', {
+        paymentStatuses: filter.paymentStatus,
+      });
+    }
+    if (after) {
+      const cursor = decodeCursor(after);
+      q.andWhere(
+        new Brackets((w) =>
+          w
+            .where('o.createdAt > :cursorAt', { cursorAt: this.db.param(cursor.at) })
+            .orWhere(new Brackets((x) => x.where('o.createdAt = :cursorAt').andWhere('o.id > :cursorId', { cursorId: cursor.id }))),
+        ),
+      );
+    }
+    const rows = await q.orderBy('o.createdAt', 'ASC').addOrderBy('o.id', 'ASC').limit(first + 1).getMany();
+    const page = rows.slice(0, first);
+    const edges = page.map((node) => ({ cursor: encodeCursor(node), node }));
+    return {
+      edges,
+      pageInfo: {
+        hasNextPage: rows.length > first,
+        hasPreviousPage: !!after,
+        startCursor: edges[0]?.cursor ?? null,
+        endCursor: edges[edges.length - 1]?.cursor ?? null,
+      },
+    };
+  }
+
+  // batch reads behind the request-scoped DataLoaders: one statement per relation per request
+  ordersByIds(ids: readonly string[]): Promise<OrderEntity[]> {
+    return this.db.manager.find(OrderEntity, { where: { id: In([...ids]) } });
+  }
+  itemsByOrderIds(ids: readonly string[]): Promise<OrderItemEntity[]> {
+    return this.db.manager.find(OrderItemEntity, { where: { orderId: In([...ids]) }, order: { position: 'ASC' } });
+  }
+  paymentsByOrderIds(ids: readonly string[]): Promise<PaymentEntity[]> {
+    return this.db.manager.find(PaymentEntity, { where: { orderId: In([...ids]) } });
+  }
+  transactionsByPaymentIds(ids: readonly string[]): Promise<TransactionEntity[]> {
+    return this.db.manager.find(TransactionEntity, { where: { paymentId: In([...ids]) }, order: { createdAt: 'ASC', id: 'ASC' } });
+  }
+  messagesByOrderIds(ids: readonly string[]): Promise<OutboundMessageEntity[]> {
+    return this.db.manager.find(OutboundMessageEntity, { where: { orderId: In([...ids]) }, order: { createdAt: 'ASC', id: 'ASC' } });
+  }
+  eventsByOrderIds(ids: readonly string[]): Promise<OrderEventEntity[]> {
+    return this.db.manager.find(OrderEventEntity, { where: { orderId: In([...ids]) }, order: { id: 'ASC' } });
+  }
+}
+
+function encodeCursor(order: OrderEntity): string {
+  return Buffer.from(JSON.stringify([order.createdAt.getTime(), order.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { at: Date; id: string } {
+  try {
+    const [ms, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    if (typeof ms === 'number' && Number.isSafeInteger(ms) && typeof id === 'string' && id.length <= 36) {
+      return { at: new Date(ms), id };
+    }
+  } catch {
+    // fall through to the error below
+  }
+  throw new InvalidQueryArgument('after', 'after is not a cursor from this API; pass an endCursor exactly as returned.');
+}

@@ -1,0 +1,472 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import type { Database } from '../db/database';
+import { isUniqueViolation } from '../db/errors';
+import {
+  OrderEntity,
+  OrderEventEntity,
+  OrderItemEntity,
+  OutboundMessageEntity,
+  PaymentConfigurationEntity,
+  PaymentEntity,
+  PhoneNumberEntity,
+} from '../db/entities';
+import { cancelNotAllowed, invalidTransition, userError } from '../domain/errors';
+import { checkStatusChange, isTransitionAllowed } from '../domain/order-status';
+import { validateOrderDetails, validateStatusText } from '../domain/order-validation';
+import { blocksCancel } from '../domain/payment-status';
+import type { OrderStatus, OrderTotals, SendOrderDetailsInput, UserError } from '../domain/types';
+import { buildOrderDetailsMessage, buildOrderStatusMessage } from '../whatsapp/message-builders';
+import { UpstreamError } from '../whatsapp/upstream-error';
+import type { LookupPayment } from '../whatsapp/client';
+import { canSeeBusiness, ServiceContext } from './context';
+import { EventBus, recordEvent } from './events';
+import { hashInput, IdempotencyService } from './idempotency';
+import type { Outbox } from './outbox';
+import { applyLookup } from './payments';
+import type { UpstreamClients } from './upstream';
+
+export interface OrderResult {
+  order: OrderEntity | null;
+  userErrors: UserError[];
+}
+
+export interface StatusUpdateRequest {
+  referenceId: string;
+  status: OrderStatus;
+  description?: string | null;
+  body?: string | null;
+  idempotencyKey?: string | null;
+}
+
+export interface CancelRequest {
+  referenceId: string;
+  description?: string | null;
+  body?: string | null;
+  idempotencyKey?: string | null;
+}
+
+const STATUS_WORDS: Record<OrderStatus, string> = {
+  PENDING: 'pending',
+  PROCESSING: 'being processed',
+  PARTIALLY_SHIPPED: 'partially shipped',
+  SHIPPED: 'shipped',
+  COMPLETED: 'completed',
+  CANCELED: 'canceled',
+};
+
+/**
+ * The order commands: every change is stored with its event and its outbound message in one
+ * transaction, published after commit, then sent (see Outbox). Expected outcomes are userErrors.
+ */
+export class OrderService {
+  constructor(
+    private readonly db: Database,
+    private readonly outbox: Outbox,
+    private readonly events: EventBus,
+    private readonly clients: UpstreamClients,
+    private readonly idempotency: IdempotencyService,
+    private readonly options: { partiallyShippedSpelling: 'partially_shipped' | 'partially-shipped' },
+  ) {}
+
+  sendOrderDetails(ctx: ServiceContext, input: SendOrderDetailsInput): Promise<OrderResult> {
+    return this.replayable(ctx, 'sendOrderDetails', input.idempotencyKey, input, () => this.send(ctx, input));
+  }
+
+  updateOrderStatus(ctx: ServiceContext, input: StatusUpdateRequest): Promise<OrderResult> {
+    return this.replayable(ctx, 'updateOrderStatus', input.idempotencyKey, input, () =>
+      input.status === 'CANCELED' ? this.cancel(ctx, input) : this.changeStatus(ctx, input),
+    );
+  }
+
+  cancelOrder(ctx: ServiceContext, input: CancelRequest): Promise<OrderResult> {
+    return this.replayable(ctx, 'cancelOrder', input.idempotencyKey, input, () => this.cancel(ctx, input));
+  }
+
+  private async replayable(
+    ctx: ServiceContext,
+    operation: string,
+    key: string | null | undefined,
+    input: unknown,
+    work: () => Promise<OrderResult>,
+  ): Promise<OrderResult> {
+    let fresh: OrderResult | null = null;
+    const stored = await this.idempotency.run(ctx, operation, key, input, async () => {
+      fresh = await work();
+      return { ids: { order: fresh.order?.id ?? null }, userErrors: fresh.userErrors };
+    });
+    if (fresh) return fresh;
+    const id = stored.ids.order;
+    return { order: id ? await this.db.manager.findOneBy(OrderEntity, { id }) : null, userErrors: stored.userErrors };
+  }
+
+  // ------------------------------------------------------------------ sendOrderDetails
+
+  private async send(ctx: ServiceContext, input: SendOrderDetailsInput): Promise<OrderResult> {
+    const validation = validateOrderDetails(input, new Date());
+    if (!validation.ok) return { order: null, userErrors: validation.errors };
+
+    const phone = await this.db.manager.findOneBy(PhoneNumberEntity, { phoneNumberId: input.phoneNumberId });
+    if (!phone || !canSeeBusiness(ctx, phone.businessId)) {
+      return refuse(
+        userError(
+          'UNKNOWN_PHONE_NUMBER',
+          `No phone number with id ${input.phoneNumberId} is registered for your business; the operator adds it with addPhoneNumber.`,
+          ['input', 'phoneNumberId'],
+        ),
+      );
+    }
+    const configuration = await this.db.manager.findOneBy(PaymentConfigurationEntity, {
+      businessId: phone.businessId,
+      name: input.paymentConfiguration,
+    });
+    if (!configuration) return refuse(await this.unknownConfiguration(ctx, input.paymentConfiguration));
+
+    const contentHash = hashInput(input);
+    const existing = await this.resendOrDuplicate(phone.businessId, input.referenceId, contentHash);
+    if (existing) return existing;
+
+    const now = new Date();
+    const order = this.newOrder(input, validation.totals, phone.businessId, configuration, contentHash, now);
+    const message = this.newMessage(order, 'ORDER_DETAILS', buildOrderDetailsMessage(messageSource(order, input)), now);
+    let created: OrderEventEntity;
+    try {
+      created = await this.db.transaction(async (m) => {
+        await m.insert(OrderEntity, order);
+        await m.insert(
+          OrderItemEntity,
+          input.items.map((item, position) => ({
+            id: randomUUID(),
+            orderId: order.id,
+            position,
+            retailerId: item.retailerId,
+            name: item.name,
+            amount: item.amount.value,
+            saleAmount: item.saleAmount?.value ?? null,
+            quantity: item.quantity,
+            countryOfOrigin: item.countryOfOrigin ?? null,
+            importerName: item.importerName ?? null,
+            importerAddress: item.importerAddress ?? null,
+          })),
+        );
+        await m.insert(PaymentEntity, {
+          id: randomUUID(),
+          orderId: order.id,
+          businessId: order.businessId,
+          referenceId: order.referenceId,
+          status: 'NEW',
+          verified: false,
+          verifiedAt: null,
+          amount: null,
+          amountOffset: null,
+          currency: null,
+          verifyAfter: null,
+          verifyAttempts: 0,
+          createdAt: now,
+          updatedAt: now,
+        });
+        await m.insert(OutboundMessageEntity, message);
+        return recordEvent(m, order, { type: 'ORDER_CREATED', source: 'API', toStatus: 'PENDING' });
+      });
+    } catch (err) {
+      // a concurrent request with the same referenceId won the unique index
+      if (isUniqueViolation(err)) {
+        const raced = await this.resendOrDuplicate(phone.businessId, input.referenceId, contentHash);
+        if (raced) return raced;
+      }
+      throw err;
+    }
+    this.events.publish([created]);
+    return this.sendNow(order.id, message.id);
+  }
+
+  private async resendOrDuplicate(businessId: string, referenceId: string, contentHash: string): Promise<OrderResult | null> {
+    const existing = await this.db.manager.findOneBy(OrderEntity, { businessId, referenceId });
+    if (!existing) return null;
+    if (existing.contentHash === contentHash) return { order: existing, userErrors: [] };
+    return {
+      order: null,
+      userErrors: [
+        userError(
+          'DUPLICATE_REFERENCE_ID',
+          `This business already sent an order with referenceId ${referenceId} and different content; use a new referenceId for a new order.`,
+          ['input', 'referenceId'],
+        ),
+      ],
+    };
+  }
+
+  private async unknownConfiguration(ctx: ServiceContext, name: string): Promise<UserError> {
+    // only the operator may learn that the name exists in another business
+    if (ctx.principal.role === 'ADMIN' && (await this.db.manager.existsBy(PaymentConfigurationEntity, { name }))) {
+      return userError(
+        'PAYMENT_CONFIGURATION_NOT_IN_BUSINESS',
+        `Payment configuration "${name}" belongs to another business than the sending phone number; use one of this business's configurations.`,
+        ['input', 'paymentConfiguration'],
+      );
+    }
+    return userError(
+      'UNKNOWN_PAYMENT_CONFIGURATION',
+      `No payment configuration named "${name}" in this business; the operator adds it with addPaymentConfiguration.`,
+      ['input', 'paymentConfiguration'],
+    );
+  }
+
+  private newOrder(
+    input: SendOrderDetailsInput,
+    totals: OrderTotals,
+    businessId: string,
+    configuration: PaymentConfigurationEntity,
+    contentHash: string,
+    now: Date,
+  ): OrderEntity {
+    return Object.assign(new OrderEntity(), {
+      id: randomUUID(),
+      businessId,
+      referenceId: input.referenceId,
+      phoneNumberId: input.phoneNumberId,
+      to: input.to,
+      type: input.type,
+      paymentConfiguration: configuration.name,
+      gateway: configuration.gateway,
+      status: 'PENDING' as const,
+      statusDescription: null,
+      currency: totals.currency,
+      offset: totals.offset,
+      subtotal: totals.subtotal,
+      tax: totals.tax,
+      taxDescription: input.tax?.description ?? null,
+      shipping: totals.shipping,
+      shippingDescription: input.shipping?.description ?? null,
+      discount: totals.discount,
+      discountDescription: input.discount?.description ?? null,
+      discountProgramName: input.discount?.programName ?? null,
+      total: totals.total,
+      body: input.body,
+      footer: input.footer ?? null,
+      headerImageUrl: input.headerImageUrl ?? null,
+      catalogId: input.catalogId ?? null,
+      expiresAt: input.expiresAt ?? null,
+      expirationDescription: input.expirationDescription ?? null,
+      contentHash,
+      createdAt: now,
+      updatedAt: now,
+    });
+  }
+
+  private newMessage(
+    order: OrderEntity,
+    kind: 'ORDER_DETAILS' | 'ORDER_STATUS',
+    payload: object,
+    now: Date,
+    statuses: { previous: OrderStatus; target: OrderStatus } | null = null,
+  ): OutboundMessageEntity {
+    return Object.assign(new OutboundMessageEntity(), {
+      id: randomUUID(),
+      orderId: order.id,
+      businessId: order.businessId,
+      kind,
+      payload: JSON.stringify(payload),
+      status: 'QUEUED' as const,
+      wamid: null,
+      attempts: 0,
+      nextAttemptAt: now,
+      // this request sends it right after commit; the relay takes over only if that never happens
+      lockedUntil: this.outbox.newLease(now),
+      errorCode: null,
+      errorMessage: null,
+      previousOrderStatus: statuses?.previous ?? null,
+      targetOrderStatus: statuses?.target ?? null,
+      createdAt: now,
+      updatedAt: now,
+    });
+  }
+
+  /** First delivery attempt, in the request: WhatsApp's verdict goes straight back to the caller. */
+  private async sendNow(orderId: string, messageId: string): Promise<OrderResult> {
+    const outcome = await this.outbox.deliver(messageId, 'API');
+    const order = await this.db.manager.findOneByOrFail(OrderEntity, { id: orderId });
+    if (outcome.kind !== 'failed') return { order, userErrors: [] };
+    return { order, userErrors: [upstreamRejected(outcome.error)] };
+  }
+
+  // ------------------------------------------------------------------ updateOrderStatus
+
+  private async changeStatus(ctx: ServiceContext, input: StatusUpdateRequest): Promise<OrderResult> {
+    const textErrors = validateStatusText(input);
+    if (textErrors.length) return { order: null, userErrors: textErrors };
+    const found = await this.findForChange(ctx, input.referenceId);
+    if ('userErrors' in found) return found;
+
+    const result = await this.db.transaction(async (m) => {
+      const order = await m.findOneOrFail(OrderEntity, { where: { id: found.order.id }, ...this.db.forUpdate() });
+      const payment = await m.findOneByOrFail(PaymentEntity, { orderId: order.id });
+      const change = checkStatusChange(order.status, input.status, payment.status);
+      if (change.kind === 'noop') return { order, userErrors: [] as UserError[], messageId: null, event: null };
+      if (change.kind === 'refused') return { order, userErrors: [change.error], messageId: null, event: null };
+      const { message, event } = await this.moveTo(m, order, input.status, input.description, input.body);
+      return { order, userErrors: [] as UserError[], messageId: message.id, event };
+    });
+    if (result.event) this.events.publish([result.event]);
+    if (!result.messageId) return { order: result.order, userErrors: result.userErrors };
+    return this.sendNow(result.order.id, result.messageId);
+  }
+
+  /** Stores a status change with its event and its order_status message (caller's transaction). */
+  private async moveTo(
+    m: EntityManager,
+    order: OrderEntity,
+    to: OrderStatus,
+    description: string | null | undefined,
+    body: string | null | undefined,
+  ): Promise<{ message: OutboundMessageEntity; event: OrderEventEntity }> {
+    const now = new Date();
+    const from = order.status;
+    order.status = to;
+    order.statusDescription = description ?? null;
+    order.updatedAt = now;
+    await m.save(order);
+    const payload = buildOrderStatusMessage(
+      {
+        to: order.to,
+        referenceId: order.referenceId,
+        status: to,
+        description: description ?? null,
+        body: body ?? `Your order ${order.referenceId} is ${STATUS_WORDS[to]}.`,
+      },
+      { partiallyShippedSpelling: this.options.partiallyShippedSpelling },
+    );
+    const message = this.newMessage(order, 'ORDER_STATUS', payload, now, { previous: from, target: to });
+    await m.insert(OutboundMessageEntity, message);
+    const event = await recordEvent(m, order, {
+      type: 'ORDER_STATUS_CHANGED',
+      source: 'API',
+      fromStatus: from,
+      toStatus: to,
+      detail: description ?? null,
+    });
+    return { message, event };
+  }
+
+  // ------------------------------------------------------------------ cancelOrder
+
+  private async cancel(ctx: ServiceContext, input: CancelRequest): Promise<OrderResult> {
+    const textErrors = validateStatusText(input);
+    if (textErrors.length) return { order: null, userErrors: textErrors };
+    const found = await this.findForChange(ctx, input.referenceId);
+    if ('userErrors' in found) return found;
+    const { order } = found;
+    if (order.status === 'CANCELED') return { order, userErrors: [] };
+    if (!isTransitionAllowed(order.status, 'CANCELED')) return { order, userErrors: [invalidTransition(order.status, 'CANCELED')] };
+    const known = await this.db.manager.findOneByOrFail(PaymentEntity, { orderId: order.id });
+    if (blocksCancel(known.status)) return { order, userErrors: [cancelNotAllowed(known.status)] };
+
+    // the gateway may not have heard of a payment yet: only WhatsApp's lookup can tell
+    let lookup: LookupPayment | null;
+    try {
+      const client = await this.clients.forPhoneNumber(order.phoneNumberId);
+      lookup = await client.lookupPayment(order.paymentConfiguration, order.referenceId);
+    } catch (err) {
+      if (!(err instanceof UpstreamError)) throw err;
+      if (!err.temporary) return { order, userErrors: [upstreamRejected(err)] };
+      return {
+        order,
+        userErrors: [
+          userError(
+            'UPSTREAM_UNAVAILABLE',
+            `The order was not canceled: WhatsApp's payment lookup could not be reached (${err.message}). Nothing changed; retry in a moment.`,
+            ['input', 'referenceId'],
+          ),
+        ],
+      };
+    }
+
+    const result = await this.db.transaction(async (m) => {
+      const current = await m.findOneOrFail(OrderEntity, { where: { id: order.id }, ...this.db.forUpdate() });
+      const payment = await m.findOneByOrFail(PaymentEntity, { orderId: order.id });
+      const events = await applyLookup(m, current, payment, lookup, 'LOOKUP');
+      const change = checkStatusChange(current.status, 'CANCELED', payment.status);
+      if (change.kind !== 'ok') {
+        return { order: current, events, messageId: null, userErrors: change.kind === 'refused' ? [change.error] : [] };
+      }
+      const { message, event } = await this.moveTo(m, current, 'CANCELED', input.description, input.body);
+      return { order: current, events: [...events, event], messageId: message.id, userErrors: [] as UserError[] };
+    });
+    this.events.publish(result.events);
+    if (!result.messageId) return { order: result.order, userErrors: result.userErrors };
+    return this.sendNow(result.order.id, result.messageId);
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private async findForChange(ctx: ServiceContext, referenceId: string): Promise<{ order: OrderEntity } | OrderResult> {
+    const notFound: OrderResult = {
+      order: null,
+      userErrors: [userError('ORDER_NOT_FOUND', `No order with referenceId ${referenceId} in your business.`, ['input', 'referenceId'])],
+    };
+    if (ctx.principal.businessId) {
+      const order = await this.db.manager.findOneBy(OrderEntity, { businessId: ctx.principal.businessId, referenceId });
+      return order ? { order } : notFound;
+    }
+    // an ADMIN key has no business: the referenceId must name one order across businesses
+    const orders = await this.db.manager.find(OrderEntity, { where: { referenceId }, take: 2 });
+    if (orders.length === 1) return { order: orders[0] };
+    if (orders.length === 0) return notFound;
+    return refuse(
+      userError(
+        'INVALID_INPUT',
+        `Several businesses have an order ${referenceId}; change it with that business's own key.`,
+        ['input', 'referenceId'],
+      ),
+    );
+  }
+}
+
+function refuse(error: UserError): OrderResult {
+  return { order: null, userErrors: [error] };
+}
+
+function upstreamRejected(error: UpstreamError): UserError {
+  return userError(
+    'UPSTREAM_REJECTED',
+    `WhatsApp refused the message${error.whatsappCode ? ` (code ${error.whatsappCode})` : ''}: ${error.details ?? error.message}. Fix the request; retrying it unchanged will not help.`,
+    undefined,
+    error.whatsappCode,
+  );
+}
+
+function messageSource(order: OrderEntity, input: SendOrderDetailsInput) {
+  return {
+    to: order.to,
+    referenceId: order.referenceId,
+    type: order.type,
+    paymentConfiguration: order.paymentConfiguration,
+    gateway: order.gateway,
+    body: order.body,
+    footer: order.footer,
+    headerImageUrl: order.headerImageUrl,
+    catalogId: order.catalogId,
+    currency: 'INR' as const,
+    offset: order.offset,
+    items: input.items.map((i) => ({
+      retailerId: i.retailerId,
+      name: i.name,
+      amount: i.amount.value,
+      saleAmount: i.saleAmount?.value ?? null,
+      quantity: i.quantity,
+      countryOfOrigin: i.countryOfOrigin,
+      importerName: i.importerName,
+      importerAddress: i.importerAddress,
+    })),
+    subtotal: order.subtotal,
+    total: order.total,
+    tax: order.tax !== null ? { value: order.tax, description: order.taxDescription } : null,
+    shipping: order.shipping !== null ? { value: order.shipping, description: order.shippingDescription } : null,
+    discount:
+      order.discount !== null
+        ? { value: order.discount, description: order.discountDescription, programName: order.discountProgramName }
+        : null,
+    expiresAt: order.expiresAt,
+    expirationDescription: order.expirationDescription,
+  };
+}

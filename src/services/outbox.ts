@@ -1,0 +1,228 @@
+import type { EntityManager } from 'typeorm';
+import type { Database } from '../db/database';
+import { OrderEntity, OrderEventEntity, OutboundMessageEntity } from '../db/entities';
+import type { EventSource } from '../domain/types';
+import type { Logger } from '../logger';
+import { UpstreamError } from '../whatsapp/upstream-error';
+import { EventBus, recordEvent } from './events';
+import type { UpstreamClients } from './upstream';
+
+export interface OutboxOptions {
+  retryBaseMs: number;
+  retryMaxMs: number;
+  pollMs: number;
+  /** how long one claim on a message lasts; longer than an upstream call can take */
+  leaseMs: number;
+}
+
+export type DeliveryOutcome =
+  | { kind: 'accepted'; message: OutboundMessageEntity }
+  | { kind: 'queued'; message: OutboundMessageEntity; error: UpstreamError }
+  | { kind: 'failed'; message: OutboundMessageEntity; error: UpstreamError };
+
+/**
+ * The transactional outbox of WhatsApp messages. A message is stored with the change that causes
+ * it; whoever holds its lease (the request that created it, or the relay after the lease ran
+ * out) sends it. A temporary failure leaves it QUEUED with a backoff; the relay keeps retrying,
+ * also after a restart, until WhatsApp accepts it. A claim is a compare-and-set on the lease, so
+ * two workers (or two instances) never send the same message at the same time.
+ */
+export class Outbox {
+  private timer: NodeJS.Timeout | null = null;
+  private ticking: Promise<void> | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly db: Database,
+    private readonly clients: UpstreamClients,
+    private readonly events: EventBus,
+    private readonly logger: Logger,
+    private readonly options: OutboxOptions,
+  ) {}
+
+  /** The lease a request takes on a message it creates, so the relay leaves it alone meanwhile. */
+  newLease(now = new Date()): Date {
+    return new Date(now.getTime() + this.options.leaseMs);
+  }
+
+  start(): void {
+    this.stopped = false;
+    const loop = () => {
+      if (this.stopped) return;
+      this.ticking = this.tick()
+        .then(() => undefined)
+        .catch((err) => this.logger.error({ err }, 'outbox relay pass failed; retrying'))
+        .finally(() => {
+          this.ticking = null;
+          if (!this.stopped) this.timer = setTimeout(loop, this.options.pollMs);
+        });
+    };
+    this.timer = setTimeout(loop, 0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.ticking;
+  }
+
+  /** One relay pass: claim the messages that are due and send them. */
+  async tick(limit = 25): Promise<number> {
+    const now = new Date();
+    const due = await this.db.manager
+      .createQueryBuilder(OutboundMessageEntity, 'm')
+      .select('m.id', 'id')
+      .where('m.status = :status', { status: 'QUEUED' })
+      .andWhere('m.nextAttemptAt <= :now', { now: this.db.param(now) })
+      .andWhere('(m.lockedUntil IS NULL OR m.lockedUntil < :now)', { now: this.db.param(now) })
+      .orderBy('m.nextAttemptAt', 'ASC')
+      .limit(limit)
+      .getRawMany<{ id: string }>();
+    let sent = 0;
+    for (const { id } of due) {
+      if (this.stopped) break;
+      if (!(await this.claim(id, now))) continue; // another worker has it
+      const outcome = await this.deliver(id, 'SYSTEM');
+      if (outcome.kind === 'accepted') sent++;
+    }
+    return sent;
+  }
+
+  private async claim(id: string, now: Date): Promise<boolean> {
+    const result = await this.db.transaction((m) =>
+      m
+        .createQueryBuilder()
+        .update(OutboundMessageEntity)
+        .set({ lockedUntil: this.newLease(now) })
+        .where('id = :id', { id })
+        .andWhere('status = :status', { status: 'QUEUED' })
+        .andWhere('(lockedUntil IS NULL OR lockedUntil < :now)', { now: this.db.param(now) })
+        .execute(),
+    );
+    return (result.affected ?? 0) === 1;
+  }
+
+  /** Sends a message whose lease the caller holds, and records the outcome. */
+  async deliver(messageId: string, source: EventSource): Promise<DeliveryOutcome> {
+    const message = await this.db.manager.findOneByOrFail(OutboundMessageEntity, { id: messageId });
+    const order = await this.db.manager.findOneByOrFail(OrderEntity, { id: message.orderId });
+    let wamid: string | null = null;
+    let failure: UpstreamError | null = null;
+    try {
+      const client = await this.clients.forPhoneNumber(order.phoneNumberId);
+      wamid = (await client.sendMessage(JSON.parse(message.payload))).wamid;
+    } catch (err) {
+      failure =
+        err instanceof UpstreamError
+          ? err
+          : new UpstreamError(`could not send: ${(err as Error).message}`, { kind: 'protocol', temporary: true, cause: err });
+    }
+
+    const published: OrderEventEntity[] = [];
+    const outcome = await this.db.transaction(async (m): Promise<DeliveryOutcome> => {
+      const current = await m.findOneByOrFail(OutboundMessageEntity, { id: messageId });
+      const now = new Date();
+      current.attempts += 1;
+      current.lockedUntil = null;
+      current.updatedAt = now;
+      if (wamid) {
+        current.status = 'ACCEPTED';
+        current.wamid = wamid;
+        current.nextAttemptAt = null;
+        current.errorCode = null;
+        current.errorMessage = null;
+        await m.save(current);
+        published.push(await recordMessageChange(m, order, current, 'QUEUED', 'ACCEPTED', source));
+        return { kind: 'accepted', message: current };
+      }
+      const error = failure!;
+      current.errorCode = error.whatsappCode ?? error.httpStatus ?? null;
+      current.errorMessage = error.message;
+      if (error.temporary) {
+        current.nextAttemptAt = new Date(now.getTime() + this.backoff(current.attempts));
+        await m.save(current);
+        return { kind: 'queued', message: current, error };
+      }
+      current.status = 'FAILED';
+      current.nextAttemptAt = null;
+      await m.save(current);
+      published.push(await recordMessageChange(m, order, current, 'QUEUED', 'FAILED', source));
+      published.push(
+        ...(await undoRefusedStatusChange(m, current, `WhatsApp refused the order_status message: ${error.message}`, error.whatsappCode, source)),
+      );
+      return { kind: 'failed', message: current, error };
+    });
+    this.events.publish(published);
+    if (outcome.kind === 'queued') {
+      this.logger.warn(
+        { messageId, attempts: outcome.message.attempts, retryAt: outcome.message.nextAttemptAt, error: outcome.error.message },
+        'WhatsApp is unavailable; message queued for retry',
+      );
+    } else if (outcome.kind === 'failed') {
+      this.logger.warn({ messageId, whatsappCode: outcome.error.whatsappCode, error: outcome.error.message }, 'WhatsApp refused a message');
+    }
+    return outcome;
+  }
+
+  /** Exponential backoff with full jitter, so a recovering upstream is not hit in lockstep. */
+  backoff(attempts: number): number {
+    const ceiling = Math.min(this.options.retryMaxMs, this.options.retryBaseMs * 2 ** Math.min(attempts - 1, 30));
+    return Math.max(this.options.retryBaseMs, Math.floor(Math.random() * ceiling));
+  }
+}
+
+function recordMessageChange(
+  m: EntityManager,
+  order: OrderEntity,
+  message: OutboundMessageEntity,
+  from: string,
+  to: string,
+  source: EventSource,
+): Promise<OrderEventEntity> {
+  return recordEvent(m, order, {
+    type: 'MESSAGE_STATUS_CHANGED',
+    source,
+    fromStatus: from,
+    toStatus: to,
+    detail: message.errorMessage ? `${message.kind}: ${message.errorMessage}` : message.kind,
+  });
+}
+
+/**
+ * WhatsApp refused an order_status message (a permanent error now, or an error webhook later):
+ * the customer never saw the new status, so the order goes back to what it was before, unless
+ * something else has changed it since.
+ */
+export async function undoRefusedStatusChange(
+  m: EntityManager,
+  message: OutboundMessageEntity,
+  reason: string,
+  whatsappCode: number | null | undefined,
+  source: EventSource,
+): Promise<OrderEventEntity[]> {
+  if (message.kind !== 'ORDER_STATUS' || !message.previousOrderStatus || !message.targetOrderStatus) return [];
+  const order = await m.findOneByOrFail(OrderEntity, { id: message.orderId });
+  const events = [
+    await recordEvent(m, order, {
+      type: 'UPSTREAM_ERROR',
+      source,
+      toStatus: message.targetOrderStatus,
+      detail: whatsappCode ? `${whatsappCode}: ${reason}` : reason,
+    }),
+  ];
+  if (order.status === message.targetOrderStatus) {
+    order.status = message.previousOrderStatus;
+    order.updatedAt = new Date();
+    await m.save(order);
+    events.push(
+      await recordEvent(m, order, {
+        type: 'ORDER_STATUS_CHANGED',
+        source: 'SYSTEM',
+        fromStatus: message.targetOrderStatus,
+        toStatus: message.previousOrderStatus,
+        detail: 'reverted: WhatsApp refused the status update',
+      }),
+    );
+  }
+  return events;
+}

@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import { OrderEntity, OrderEventEntity, PaymentEntity, TransactionEntity } from '../db/entities';
+import { formatMoney } from '../domain/money';
+import { canAdvancePayment } from '../domain/payment-status';
+import type { EventSource } from '../domain/types';
+import type { LookupPayment } from '../whatsapp/client';
+import { recordEvent } from './events';
+
+/**
+ * Applies what WhatsApp's payment lookup says to our payment, inside the caller's transaction.
+ * The lookup is the truth: its status, amount, currency and transactions are recorded; the status
+ * only ever moves forward; an amount or currency that differs from the order, or money captured
+ * on a canceled order, is recorded as a PAYMENT_DISCREPANCY and never passes as verified.
+ */
+export async function applyLookup(
+  m: EntityManager,
+  order: OrderEntity,
+  payment: PaymentEntity,
+  lookup: LookupPayment | null,
+  source: EventSource,
+  hint?: { status: string | null; detail?: string },
+): Promise<OrderEventEntity[]> {
+  const events: OrderEventEntity[] = [];
+  const now = new Date();
+  if (!lookup) {
+    // WhatsApp knows no payment yet: nothing happened, so the NEW payment is confirmed as is
+    if (payment.status === 'NEW' && !payment.verified) {
+      payment.verified = true;
+      payment.verifiedAt = now;
+      payment.updatedAt = now;
+      await m.save(payment);
+    }
+    return events;
+  }
+
+  if (lookup.transactions.length > 0) await upsertTransactions(m, payment, lookup, now);
+  if (lookup.amount) {
+    payment.amount = lookup.amount.value;
+    payment.amountOffset = lookup.amount.offset;
+  }
+  payment.currency = lookup.currency ?? payment.currency;
+
+  const discrepancies: string[] = [];
+  if (hint?.status && lookup.status && hint.status !== lookup.status) {
+    discrepancies.push(`the webhook said ${hint.status} but the payment lookup says ${lookup.status}`);
+  }
+  const paidSomething = lookup.status === 'CAPTURED' || lookup.status === 'PENDING';
+  if (paidSomething && lookup.amount && !sameAmount(lookup.amount, order)) {
+    discrepancies.push(
+      `paid amount ${formatMoney(lookup.amount.value, lookup.amount.offset)} differs from the order total ${formatMoney(order.total, order.offset)}`,
+    );
+  }
+  if (paidSomething && lookup.currency && lookup.currency !== order.currency) {
+    discrepancies.push(`paid currency ${lookup.currency} differs from the order currency ${order.currency}`);
+  }
+  if (lookup.status === 'CAPTURED' && order.status === 'CANCELED') {
+    discrepancies.push('a payment was captured on a canceled order: refund it at the payment gateway');
+  }
+
+  const from = payment.status;
+  const to = lookup.status;
+  const moved = to !== null && canAdvancePayment(from, to);
+  if (moved) payment.status = to!;
+  // the status is only "verified" when the lookup confirms it and nothing about it is in doubt
+  const confirmed = to !== null && payment.status === to && discrepancies.length === 0;
+  payment.verified = confirmed;
+  payment.verifiedAt = confirmed ? now : payment.verifiedAt;
+  payment.updatedAt = now;
+  await m.save(payment);
+
+  if (moved) {
+    events.push(
+      await recordEvent(m, order, {
+        type: 'PAYMENT_STATUS_CHANGED',
+        source,
+        fromStatus: from,
+        toStatus: payment.status,
+        detail: hint?.detail ?? null,
+      }),
+    );
+  }
+  for (const detail of discrepancies) {
+    events.push(await recordEvent(m, order, { type: 'PAYMENT_DISCREPANCY', source, toStatus: to, detail }));
+  }
+  return events;
+}
+
+function sameAmount(paid: { value: number; offset: number }, order: OrderEntity): boolean {
+  // compare in a common unit so 52000/100 equals 520000/1000
+  return BigInt(paid.value) * BigInt(order.offset) === BigInt(order.total) * BigInt(paid.offset);
+}
+
+async function upsertTransactions(m: EntityManager, payment: PaymentEntity, lookup: LookupPayment, now: Date): Promise<void> {
+  const existing = await m.find(TransactionEntity, { where: { paymentId: payment.id } });
+  const byId = new Map(existing.map((t) => [t.transactionId, t]));
+  for (const t of lookup.transactions) {
+    if (!t.status) continue;
+    const row =
+      byId.get(t.id) ??
+      m.create(TransactionEntity, { id: randomUUID(), paymentId: payment.id, transactionId: t.id, createdAt: now });
+    Object.assign(row, {
+      gateway: t.gateway,
+      pgTransactionId: t.pgTransactionId,
+      status: t.status,
+      method: t.method,
+      amount: t.amount?.value ?? null,
+      amountOffset: t.amount?.offset ?? null,
+      currency: t.currency,
+      errorCode: t.errorCode,
+      errorReason: t.errorReason,
+      upstreamCreatedAt: t.createdAt,
+      upstreamUpdatedAt: t.updatedAt,
+      updatedAt: now,
+    });
+    await m.save(row);
+  }
+}

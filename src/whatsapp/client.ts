@@ -1,0 +1,154 @@
+// The two calls the gateway makes to WhatsApp, for both ways of reaching it: Meta's Cloud API
+// directly, or 360dialog's proxy of it. They differ only in URLs and the auth header; bodies
+// and answers are the same wire format. Every failure leaves as an UpstreamError whose
+// `temporary` flag drives retries. The access token goes into one header and nowhere else:
+// not into error messages, not into logs.
+
+import type { UpstreamProvider } from '../domain/types';
+import { type LookupPayment, parseLookupResponse } from './lookup';
+import { classifyUpstreamFailure, parseGraphErrorEnvelope, UpstreamError } from './upstream-error';
+
+export type { LookupPayment, LookupTransaction } from './lookup';
+
+export interface WhatsAppClient {
+  /** POST /messages. Resolves with the wamid of the accepted message; throws UpstreamError. */
+  sendMessage(payload: object): Promise<{ wamid: string }>;
+  /**
+   * GET the payment of (configuration, reference id). null when WhatsApp has no payment for it
+   * (404 with a Graph error, or an empty list); throws UpstreamError for everything else.
+   */
+  lookupPayment(configurationName: string, referenceId: string): Promise<LookupPayment | null>;
+}
+
+export interface WhatsAppClientOptions {
+  provider: UpstreamProvider;
+  /** CLOUD_API: e.g. https://graph.facebook.com; DIALOG360: e.g. https://waba-v2.360dialog.io */
+  baseUrl: string;
+  /** Graph version path segment (CLOUD_API only), e.g. v23.0 */
+  apiVersion: string;
+  /** the Cloud API phone number id (CLOUD_API path; 360dialog knows it from the API key) */
+  phoneNumberId: string;
+  /** CLOUD_API: a system-user access token; DIALOG360: the D360 API key */
+  accessToken: string;
+  /** per call, including reading the answer; default 10000 */
+  timeoutMs?: number;
+}
+
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
+interface Endpoints {
+  messages: string;
+  payment(configurationName: string, referenceId: string): string;
+  authHeaders: Record<string, string>;
+}
+
+function endpoints(opts: WhatsAppClientOptions, base: string): Endpoints {
+  const seg = encodeURIComponent;
+  if (opts.provider === 'DIALOG360') {
+    return {
+      messages: `${base}/messages`,
+      payment: (c, r) => `${base}/v1/payments/${seg(c)}/${seg(r)}`,
+      authHeaders: { 'D360-API-KEY': opts.accessToken },
+    };
+  }
+  const root = `${base}/${seg(opts.apiVersion)}/${seg(opts.phoneNumberId)}`;
+  return {
+    messages: `${root}/messages`,
+    payment: (c, r) => `${root}/payments/${seg(c)}/${seg(r)}`,
+    authHeaders: { Authorization: `Bearer ${opts.accessToken}` },
+  };
+}
+
+function checkOptions(opts: WhatsAppClientOptions): string {
+  const problems: string[] = [];
+  let base = '';
+  try {
+    const url = new URL(opts.baseUrl);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') problems.push('baseUrl must be an http(s) URL');
+    base = opts.baseUrl.replace(/\/+$/, '');
+  } catch {
+    problems.push(`baseUrl "${opts.baseUrl}" is not a URL (expected e.g. https://graph.facebook.com)`);
+  }
+  if (!opts.accessToken) problems.push('accessToken is empty (set the phone number’s access token or D360 API key)');
+  if (opts.provider === 'CLOUD_API') {
+    if (!opts.apiVersion) problems.push('apiVersion is empty (expected e.g. v23.0)');
+    if (!opts.phoneNumberId) problems.push('phoneNumberId is empty');
+  } else if (opts.provider !== 'DIALOG360') {
+    problems.push(`provider must be CLOUD_API or DIALOG360, not ${String(opts.provider)}`);
+  }
+  if (opts.timeoutMs !== undefined && !(opts.timeoutMs > 0)) problems.push('timeoutMs must be positive');
+  if (problems.length > 0) throw new Error(`WhatsApp client misconfigured: ${problems.join('; ')}`);
+  return base;
+}
+
+interface Answer {
+  status: number;
+  /** parsed JSON, or the raw text when it is not JSON */
+  body: unknown;
+  json: boolean;
+}
+
+export function createWhatsAppClient(opts: WhatsAppClientOptions): WhatsAppClient {
+  const base = checkOptions(opts);
+  const ep = endpoints(opts, base);
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const headers = { ...ep.authHeaders, 'Content-Type': 'application/json', Accept: 'application/json' };
+
+  async function call(method: 'GET' | 'POST', url: string, payload?: object): Promise<Answer> {
+    let status: number;
+    let raw: string;
+    try {
+      const res = await fetch(url, {
+        method,
+        headers,
+        body: payload === undefined ? undefined : JSON.stringify(payload),
+        // the timeout also covers reading the body: a stalled answer is as bad as none
+        signal: AbortSignal.timeout(timeoutMs),
+        // a redirect would be a misconfigured base URL; following it could leak the token
+        redirect: 'manual',
+      });
+      status = res.status;
+      raw = await res.text();
+    } catch (err) {
+      const name = (err as { name?: unknown } | null)?.name;
+      throw classifyUpstreamFailure(
+        name === 'TimeoutError' ? { kind: 'timeout', timeoutMs, cause: err } : { kind: 'network', cause: err },
+      );
+    }
+    try {
+      return { status, body: JSON.parse(raw), json: true };
+    } catch {
+      return { status, body: raw, json: false };
+    }
+  }
+
+  const ok = (status: number) => status >= 200 && status < 300;
+
+  return {
+    async sendMessage(payload) {
+      const answer = await call('POST', ep.messages, payload);
+      if (!ok(answer.status)) throw classifyUpstreamFailure({ kind: 'http', httpStatus: answer.status, body: answer.body });
+      const id = (answer.body as { messages?: Array<{ id?: unknown }> } | null)?.messages?.[0]?.id;
+      if (typeof id !== 'string' || id === '') {
+        throw classifyUpstreamFailure({ kind: 'protocol', httpStatus: answer.status, message: 'no messages[0].id (wamid) in the answer' });
+      }
+      return { wamid: id };
+    },
+
+    async lookupPayment(configurationName, referenceId) {
+      const answer = await call('GET', ep.payment(configurationName, referenceId));
+      // Only a Graph-shaped 404 means "no such payment"; a bare 404 page means a wrong base URL,
+      // and reading that as "not paid" could let an order be canceled after the customer paid.
+      if (answer.status === 404 && parseGraphErrorEnvelope(answer.body) !== null) return null;
+      if (!ok(answer.status)) throw classifyUpstreamFailure({ kind: 'http', httpStatus: answer.status, body: answer.body });
+      if (!answer.json) throw classifyUpstreamFailure({ kind: 'protocol', httpStatus: answer.status, message: 'lookup answer is not JSON' });
+      try {
+        return parseLookupResponse(answer.body, referenceId);
+      } catch (err) {
+        throw classifyUpstreamFailure({ kind: 'protocol', httpStatus: answer.status, message: (err as Error).message });
+      }
+    },
+  };
+}
+
+export { UpstreamError };

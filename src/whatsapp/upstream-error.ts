@@ -1,0 +1,171 @@
+// Every failed call to the WhatsApp API becomes one UpstreamError, and `temporary` is the only
+// decision the rest of the gateway needs: temporary → keep the message QUEUED and retry with
+// backoff (or retry the lookup later); permanent → the request itself is wrong, retrying the
+// same bytes cannot help, so the message is FAILED and the caller gets UPSTREAM_REJECTED.
+
+/**
+ * WhatsApp codes that mean "not now" whatever HTTP status carries them:
+ * 4 (application request limit), 80007 (WABA rate limit), 130429 (throughput limit),
+ * 131016 (service temporarily unavailable), 131056 (pair rate limit: same business → same customer).
+ * Graph codes 1 and 2 (unknown / service error) arrive with 5xx and are temporary through the status.
+ */
+export const TEMPORARY_WHATSAPP_CODES: ReadonlySet<number> = new Set([4, 80007, 130429, 131016, 131056]);
+
+export function isTemporaryWhatsAppCode(code: number | undefined): boolean {
+  return code !== undefined && TEMPORARY_WHATSAPP_CODES.has(code);
+}
+
+export type UpstreamFailureKind = 'network' | 'timeout' | 'http' | 'protocol';
+
+export interface UpstreamErrorFields {
+  kind: UpstreamFailureKind;
+  temporary: boolean;
+  httpStatus?: number;
+  whatsappCode?: number;
+  details?: string;
+  fbtraceId?: string;
+  cause?: unknown;
+}
+
+export class UpstreamError extends Error {
+  override name = 'UpstreamError';
+  readonly kind: UpstreamFailureKind;
+  readonly temporary: boolean;
+  readonly httpStatus?: number;
+  readonly whatsappCode?: number;
+  readonly details?: string;
+  readonly fbtraceId?: string;
+
+  constructor(message: string, fields: UpstreamErrorFields) {
+    super(message, fields.cause === undefined ? undefined : { cause: fields.cause });
+    this.kind = fields.kind;
+    this.temporary = fields.temporary;
+    this.httpStatus = fields.httpStatus;
+    this.whatsappCode = fields.whatsappCode;
+    this.details = fields.details;
+    this.fbtraceId = fields.fbtraceId;
+  }
+}
+
+export interface GraphError {
+  code?: number;
+  message?: string;
+  type?: string;
+  details?: string;
+  fbtraceId?: string;
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function int(value: unknown): number | undefined {
+  if (typeof value === 'number' && Number.isInteger(value)) return value;
+  if (typeof value === 'string' && /^\d+$/.test(value)) return Number(value);
+  return undefined;
+}
+
+/** Reads the Graph error envelope ({ error: { code, message, error_data.details, fbtrace_id } }); null if the body is not one. */
+export function parseGraphErrorEnvelope(body: unknown): GraphError | null {
+  if (typeof body === 'string') {
+    try {
+      body = JSON.parse(body);
+    } catch {
+      return null;
+    }
+  }
+  if (typeof body !== 'object' || body === null) return null;
+  const error = (body as { error?: unknown }).error;
+  if (typeof error !== 'object' || error === null) return null;
+  const e = error as Record<string, unknown>;
+  const data = typeof e.error_data === 'object' && e.error_data !== null ? (e.error_data as Record<string, unknown>) : {};
+  return {
+    code: int(e.code),
+    message: str(e.message),
+    type: str(e.type),
+    // error_data.details is usually the only text that says which field was wrong
+    details: str(data.details) ?? (typeof e.error_data === 'string' ? str(e.error_data) : undefined),
+    fbtraceId: str(e.fbtrace_id),
+  };
+}
+
+export type UpstreamFailure =
+  /** the API answered with a non-2xx status; body = parsed JSON or the raw text */
+  | { kind: 'http'; httpStatus: number; body: unknown }
+  /** no answer: DNS, refused, reset, TLS ... */
+  | { kind: 'network'; cause: unknown }
+  | { kind: 'timeout'; timeoutMs: number; cause?: unknown }
+  /** a 2xx answer we cannot use (no wamid, not JSON) */
+  | { kind: 'protocol'; message: string; httpStatus?: number };
+
+interface ErrorLike {
+  message?: unknown;
+  code?: unknown;
+  cause?: unknown;
+}
+
+// Duck-typed rather than instanceof Error: fetch's errors may come from another realm (jest's
+// sandbox, worker threads), where instanceof is false for a perfectly normal TypeError.
+function describeCause(cause: unknown): string {
+  if (typeof cause !== 'object' || cause === null) return String(cause);
+  const outer = cause as ErrorLike;
+  // fetch wraps the socket error ("fetch failed" → cause: ECONNRESET ...); the inner one says more
+  const inner = (typeof outer.cause === 'object' && outer.cause !== null ? outer.cause : {}) as ErrorLike;
+  const code = typeof inner.code === 'string' ? inner.code : typeof outer.code === 'string' ? outer.code : undefined;
+  const parts = [outer.message, inner.message, code].filter((p): p is string => typeof p === 'string' && p !== '');
+  return [...new Set(parts)].join(': ') || String(cause);
+}
+
+const MAX_RAW_DETAILS = 300;
+
+export function classifyUpstreamFailure(failure: UpstreamFailure): UpstreamError {
+  switch (failure.kind) {
+    case 'network':
+      return new UpstreamError(
+        `WhatsApp API unreachable (${describeCause(failure.cause)}); temporary, retry later`,
+        { kind: 'network', temporary: true, cause: failure.cause },
+      );
+    case 'timeout':
+      return new UpstreamError(
+        `WhatsApp API did not answer within ${failure.timeoutMs} ms; temporary, retry later ` +
+          '(the message may still have been accepted, so resend with the same reference_id)',
+        { kind: 'timeout', temporary: true, cause: failure.cause },
+      );
+    case 'protocol':
+      // A 2xx we cannot read: the request probably went through, but without a wamid we cannot
+      // prove it. Retrying is safer for a payment request than dropping it; WhatsApp accepts
+      // the same order_details again for the same reference_id and content.
+      return new UpstreamError(`WhatsApp API answer not understood: ${failure.message}; temporary, retry later`, {
+        kind: 'protocol',
+        temporary: true,
+        httpStatus: failure.httpStatus,
+      });
+    case 'http': {
+      const { httpStatus } = failure;
+      const graph = parseGraphErrorEnvelope(failure.body);
+      const whatsappCode = graph?.code;
+      const details =
+        graph?.details ??
+        (graph === null && typeof failure.body === 'string' && failure.body.trim() !== ''
+          ? failure.body.trim().slice(0, MAX_RAW_DETAILS)
+          : undefined);
+      const temporary = httpStatus >= 500 || httpStatus === 429 || isTemporaryWhatsAppCode(whatsappCode);
+      const what = [
+        `HTTP ${httpStatus}`,
+        whatsappCode === undefined ? undefined : `code ${whatsappCode}`,
+      ].filter(Boolean).join(', ');
+      const text = [graph?.message, details].filter(Boolean).join(' — ');
+      const advice = temporary
+        ? 'temporary, retry later'
+        : 'permanent: the request was refused as sent, fix it (see details) before sending again';
+      return new UpstreamError(`WhatsApp API refused the call (${what})${text ? `: ${text}` : ''}; ${advice}`, {
+        kind: 'http',
+        temporary,
+        httpStatus,
+        whatsappCode,
+        details,
+        fbtraceId: graph?.fbtraceId,
+      });
+    }
+  }
+}

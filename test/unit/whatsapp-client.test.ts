@@ -1,0 +1,151 @@
+// The client against a scripted local HTTP server: URLs, headers, and how odd answers are read.
+// (The realistic end-to-end runs against the simulator are in test/integration/simulator.test.ts.)
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createWhatsAppClient, type WhatsAppClientOptions } from '../../src/whatsapp/client';
+import { UpstreamError } from '../../src/whatsapp/upstream-error';
+
+interface Seen {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+
+let server: Server;
+let base: string;
+let seen: Seen[];
+let reply: (req: IncomingMessage, res: ServerResponse) => void;
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      seen.push({ method: req.method!, url: req.url!, headers: req.headers, body });
+      reply(req, res);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+});
+
+beforeEach(() => {
+  seen = [];
+  reply = (_req, res) => json(res, 200, { messages: [{ id: 'wamid.X' }] });
+});
+
+function json(res: ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(typeof body === 'string' ? body : JSON.stringify(body));
+}
+
+const cloud = (extra: Partial<WhatsAppClientOptions> = {}) =>
+  createWhatsAppClient({ provider: 'CLOUD_API', baseUrl: base, apiVersion: 'v23.0', phoneNumberId: '1065', accessToken: 'tok-secret', ...extra });
+
+async function rejection(p: Promise<unknown>): Promise<UpstreamError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(UpstreamError);
+    return err as UpstreamError;
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe('createWhatsAppClient', () => {
+  it('refuses unusable options with a message saying what to set', () => {
+    expect(() => cloud({ baseUrl: 'graph.facebook.com' })).toThrow(/baseUrl "graph.facebook.com" is not a URL/);
+    expect(() => cloud({ accessToken: '' })).toThrow(/accessToken is empty/);
+    expect(() => cloud({ phoneNumberId: '' })).toThrow(/phoneNumberId is empty/);
+    expect(() => createWhatsAppClient({ provider: 'DIALOG360', baseUrl: base, apiVersion: '', phoneNumberId: '', accessToken: 'k' })).not.toThrow();
+  });
+
+  it('CLOUD_API: posts to /{version}/{phone}/messages with a bearer token and JSON', async () => {
+    const payload = { messaging_product: 'whatsapp', to: '91' };
+    await expect(cloud({ baseUrl: `${base}/` }).sendMessage(payload)).resolves.toEqual({ wamid: 'wamid.X' });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ method: 'POST', url: '/v23.0/1065/messages' });
+    expect(seen[0].headers.authorization).toBe('Bearer tok-secret');
+    expect(seen[0].headers['content-type']).toBe('application/json');
+    expect(seen[0].headers['d360-api-key']).toBeUndefined();
+    expect(JSON.parse(seen[0].body)).toEqual(payload);
+  });
+
+  it('CLOUD_API: looks payments up with URL-encoded path segments', async () => {
+    reply = (_req, res) => json(res, 200, { payments: [{ reference_id: 'A/1 x', status: 'new' }] });
+    const p = await cloud().lookupPayment('prod razorpay', 'A/1 x');
+    expect(p?.status).toBe('NEW');
+    expect(seen[0]).toMatchObject({ method: 'GET', url: '/v23.0/1065/payments/prod%20razorpay/A%2F1%20x' });
+  });
+
+  it('DIALOG360: uses /messages, /v1/payments/... and the D360-API-KEY header only', async () => {
+    const client = createWhatsAppClient({ provider: 'DIALOG360', baseUrl: base, apiVersion: 'v23.0', phoneNumberId: '1065', accessToken: 'd360-key' });
+    await client.sendMessage({});
+    reply = (_req, res) => json(res, 200, { payments: [] });
+    await expect(client.lookupPayment('cfg', 'R1')).resolves.toBeNull();
+    expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual(['POST /messages', 'GET /v1/payments/cfg/R1']);
+    for (const s of seen) {
+      expect(s.headers['d360-api-key']).toBe('d360-key');
+      expect(s.headers.authorization).toBeUndefined();
+    }
+  });
+
+  it('a 2xx without a wamid is a temporary protocol error', async () => {
+    reply = (_req, res) => json(res, 200, { messages: [] });
+    expect(await rejection(cloud().sendMessage({}))).toMatchObject({ kind: 'protocol', temporary: true, httpStatus: 200 });
+  });
+
+  it('a 404 with a Graph error means "no payment"; a bare 404 page is a permanent error', async () => {
+    reply = (_req, res) => json(res, 404, { error: { code: 100, message: 'Payment not found' } });
+    await expect(cloud().lookupPayment('cfg', 'R1')).resolves.toBeNull();
+    reply = (_req, res) => json(res, 404, '<html>Not Found</html>');
+    expect(await rejection(cloud().lookupPayment('cfg', 'R1'))).toMatchObject({ temporary: false, httpStatus: 404 });
+  });
+
+  it('a lookup answer that is not JSON, or about another reference, is a protocol error', async () => {
+    reply = (_req, res) => json(res, 200, 'OK');
+    expect((await rejection(cloud().lookupPayment('cfg', 'R1'))).kind).toBe('protocol');
+    reply = (_req, res) => json(res, 200, { payments: [{ reference_id: 'R2', status: 'captured' }] });
+    expect((await rejection(cloud().lookupPayment('cfg', 'R1'))).message).toContain('R2, not R1');
+  });
+
+  it('does not follow redirects (the token would travel with it)', async () => {
+    reply = (req, res) => {
+      if (req.url === '/elsewhere') return json(res, 200, { messages: [{ id: 'wamid.Y' }] });
+      res.writeHead(307, { location: `${base}/elsewhere` });
+      res.end();
+    };
+    expect(await rejection(cloud().sendMessage({}))).toMatchObject({ temporary: false, httpStatus: 307 });
+    expect(seen).toHaveLength(1);
+  });
+
+  it('maps an upstream 503 to a temporary error with its code', async () => {
+    reply = (_req, res) => json(res, 503, { error: { code: 2, message: 'Service temporarily unavailable' } });
+    expect(await rejection(cloud().sendMessage({}))).toMatchObject({ temporary: true, httpStatus: 503, whatsappCode: 2 });
+  });
+
+  it('times out a stalled answer and says so', async () => {
+    reply = () => undefined; // never answers; afterAll closes the socket
+    const started = Date.now();
+    const err = await rejection(cloud({ timeoutMs: 150 }).sendMessage({}));
+    expect(err).toMatchObject({ kind: 'timeout', temporary: true });
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('reports a refused connection as a temporary network error, without the token', async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    const err = await rejection(cloud({ baseUrl: `http://127.0.0.1:${port}` }).sendMessage({}));
+    expect(err).toMatchObject({ kind: 'network', temporary: true });
+    expect(err.message).toContain('ECONNREFUSED');
+    expect(JSON.stringify({ m: err.message, d: err.details })).not.toContain('tok-secret');
+  });
+});
