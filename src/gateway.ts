@@ -1,8 +1,11 @@
 import 'reflect-metadata';
 import type { Config } from './config';
 import { Database } from './db/database';
+import type { DataSourceExtras } from './db/data-source';
 import { buildGatewaySchema } from './graphql/schema';
 import { createHttpServer, HttpServer } from './http/server';
+import { reconciliationCsvRoutes } from './http/reconciliation-csv';
+import { sandboxRoutes } from './http/sandbox';
 import { createLogger, Logger } from './logger';
 import { createServices, Services } from './services';
 import { loadSandboxSecrets, saveSandboxSecrets, SandboxSecrets } from './sandbox/secrets';
@@ -26,7 +29,16 @@ export interface Gateway {
 export class StartupError extends Error {}
 
 /** config → database → services → HTTP (→ sandbox seed). Tests start the gateway the same way. */
-export async function startGateway(initial: Config, logger: Logger = createLogger(initial.logLevel)): Promise<Gateway> {
+export interface GatewayOptions {
+  /** e.g. a TypeORM logger that counts statements (tests) */
+  database?: DataSourceExtras;
+}
+
+export async function startGateway(
+  initial: Config,
+  logger: Logger = createLogger(initial.logLevel),
+  options: GatewayOptions = {},
+): Promise<Gateway> {
   let config = initial;
   let sandbox: { secrets: SandboxSecrets; file: string } | null = null;
   if (config.sandbox) {
@@ -43,7 +55,7 @@ export async function startGateway(initial: Config, logger: Logger = createLogge
     config = { ...config, whatsappApiUrl: simulator.url, dialog360ApiUrl: simulator.url };
   }
 
-  const db = await Database.connect(config.databaseUrl);
+  const db = await Database.connect(config.databaseUrl, options.database);
   let http: HttpServer | null = null;
   try {
     if (config.migrateOnStart) {
@@ -53,9 +65,20 @@ export async function startGateway(initial: Config, logger: Logger = createLogge
       throw new StartupError('The database schema is not up to date: run `npm run migrate` once, then start the gateway.');
     }
     const services = createServices(config, db, logger);
-    http = await createHttpServer(buildGatewaySchema(), services, db, logger);
+    http = await createHttpServer(config, buildGatewaySchema(), services, db, logger, [
+      reconciliationCsvRoutes(services, logger),
+      ...(simulator ? [sandboxRoutes(services, simulator)] : []),
+    ]);
     const port = await http.listen(config.port, config.host);
 
+    if (simulator) {
+      // the simulated WhatsApp delivers its webhooks to this gateway, signed with the app secret
+      simulator.configureWebhooks({
+        url: `http://127.0.0.1:${port}/webhooks/whatsapp`,
+        appSecret: config.whatsappAppSecret ?? undefined,
+        autoDeliver: true,
+      });
+    }
     if (sandbox) {
       const seeded = await seedSandbox(db, services);
       if (seeded) {
@@ -65,6 +88,8 @@ export async function startGateway(initial: Config, logger: Logger = createLogge
     }
 
     services.outbox.start();
+    services.webhooks.start();
+    services.verifier.start();
     const server = http;
     return {
       config,
@@ -77,6 +102,8 @@ export async function startGateway(initial: Config, logger: Logger = createLogge
       simulator,
       stop: async () => {
         await services.outbox.stop();
+        await services.webhooks.stop();
+        await services.verifier.stop();
         await server.close();
         await simulator?.stop();
         await db.close();

@@ -5,6 +5,7 @@ import { createPubSub } from '@graphql-yoga/subscription';
 import { buildSchemaSync } from 'type-graphql';
 import { authChecker } from './auth-checker';
 import { NodeResolver } from './resolvers/node.resolver';
+import { ReconciliationResolver } from './resolvers/reconciliation.resolver';
 import {
   OrderEventResolver,
   OrderResolver,
@@ -53,6 +54,7 @@ export function buildGatewaySchema(): GraphQLSchema {
       TransactionResolver,
       OutboundMessageResolver,
       OrderEventResolver,
+      ReconciliationResolver,
     ],
     scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
     authChecker,

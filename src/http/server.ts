@@ -7,6 +7,8 @@ import type { Logger } from '../logger';
 import type { Services } from '../services';
 import { createGraphQLHandler } from './graphql';
 import { healthRoutes } from './health';
+import { webhookRoutes } from './webhooks';
+import type { Config } from '../config';
 
 export interface HttpServer {
   server: Server;
@@ -17,10 +19,12 @@ export interface HttpServer {
 }
 
 export async function createHttpServer(
+  config: Config,
   schema: GraphQLSchema,
   services: Services,
   db: Database,
   logger: Logger,
+  extraRoutes: express.Router[] = [],
 ): Promise<HttpServer> {
   const app = express();
   app.disable('x-powered-by');
@@ -29,9 +33,22 @@ export async function createHttpServer(
   const graphql = await createGraphQLHandler(schema, services, server, logger);
 
   app.use(healthRoutes(db));
+  app.use(webhookRoutes(config, services.webhooks, logger));
+  for (const routes of extraRoutes) app.use(routes);
   app.use('/graphql', express.json({ limit: '1mb' }), graphql.middleware);
   app.use((_req, res) => {
     res.status(404).json({ error: 'Not found. The API is at /graphql; health at /healthz and /readyz.' });
+  });
+  // body limits and malformed bodies answer with their own status; anything else is a logged fault
+  app.use((err: Error & { status?: number; type?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    if (err.type === 'entity.too.large') {
+      res.status(413).json({ error: 'The body is larger than this endpoint accepts.' });
+    } else if (err.status && err.status >= 400 && err.status < 500) {
+      res.status(err.status).json({ error: err.message });
+    } else {
+      logger.error({ err }, 'unexpected error while answering an HTTP request');
+      res.status(500).json({ error: 'Internal error; it has been logged.' });
+    }
   });
 
   return {

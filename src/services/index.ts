@@ -10,6 +10,9 @@ import { OrderService } from './orders';
 import { Outbox } from './outbox';
 import { TenancyService } from './tenancy';
 import { UpstreamClients } from './upstream';
+import { PaymentVerifier } from './verification';
+import { WebhookInbox } from './webhooks';
+import { ReconciliationService } from './reconciliation';
 
 /** Every service, wired once at start and shared by all requests. */
 export interface Services {
@@ -22,6 +25,9 @@ export interface Services {
   idempotency: IdempotencyService;
   orders: OrderService;
   orderQueries: OrderQueries;
+  verifier: PaymentVerifier;
+  webhooks: WebhookInbox;
+  reconciliation: ReconciliationService;
 }
 
 export function createServices(config: Config, db: Database, logger: Logger): Services {
@@ -35,6 +41,14 @@ export function createServices(config: Config, db: Database, logger: Logger): Se
     leaseMs: config.upstreamTimeoutMs * 2 + 5000,
   });
   const idempotency = new IdempotencyService(db);
+  const orderQueries = new OrderQueries(db);
+  const leaseMs = config.upstreamTimeoutMs * 2 + 5000;
+  const verifier = new PaymentVerifier(db, upstream, events, orderQueries, logger, {
+    retryBaseMs: config.retryBaseMs,
+    retryMaxMs: config.retryMaxMs,
+    pollMs: config.relayPollMs,
+    leaseMs,
+  });
   return {
     auth: new AuthService(db, config.adminApiKey),
     tenancy: new TenancyService(db, config.secretsKey),
@@ -46,6 +60,9 @@ export function createServices(config: Config, db: Database, logger: Logger): Se
     orders: new OrderService(db, outbox, events, upstream, idempotency, {
       partiallyShippedSpelling: config.partiallyShippedSpelling,
     }),
-    orderQueries: new OrderQueries(db),
+    orderQueries,
+    verifier,
+    webhooks: new WebhookInbox(db, events, verifier, logger, { pollMs: config.relayPollMs, leaseMs: 60_000 }),
+    reconciliation: new ReconciliationService(db),
   };
 }

@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { OrderEntity, OrderEventEntity, PaymentEntity, TransactionEntity } from '../db/entities';
 import { formatMoney } from '../domain/money';
 import { canAdvancePayment } from '../domain/payment-status';
-import type { EventSource } from '../domain/types';
+import type { EventSource, PaymentStatus } from '../domain/types';
 import type { LookupPayment } from '../whatsapp/client';
 import { recordEvent } from './events';
 
@@ -19,13 +19,23 @@ export async function applyLookup(
   payment: PaymentEntity,
   lookup: LookupPayment | null,
   source: EventSource,
-  hint?: { status: string | null; detail?: string },
+  hint?: { status: PaymentStatus },
 ): Promise<OrderEventEntity[]> {
   const events: OrderEventEntity[] = [];
   const now = new Date();
   if (!lookup) {
-    // WhatsApp knows no payment yet: nothing happened, so the NEW payment is confirmed as is
-    if (payment.status === 'NEW' && !payment.verified) {
+    if (hint) {
+      events.push(
+        await recordEvent(m, order, {
+          type: 'PAYMENT_DISCREPANCY',
+          source,
+          toStatus: hint.status,
+          detail: `a webhook reported a ${hint.status} payment but WhatsApp's payment lookup has no payment for this order`,
+        }),
+      );
+    }
+    // WhatsApp knows no payment yet: a NEW payment is confirmed as it is
+    if (payment.status === 'NEW') {
       payment.verified = true;
       payment.verifiedAt = now;
       payment.updatedAt = now;
@@ -42,8 +52,10 @@ export async function applyLookup(
   payment.currency = lookup.currency ?? payment.currency;
 
   const discrepancies: string[] = [];
-  if (hint?.status && lookup.status && hint.status !== lookup.status) {
-    discrepancies.push(`the webhook said ${hint.status} but the payment lookup says ${lookup.status}`);
+  // a hint behind the lookup is ordinary reordering (pending arriving after captured); a hint the
+  // lookup does not lead to (captured while the lookup says failed) is a claim WhatsApp denies
+  if (hint && lookup.status && hint.status !== lookup.status && !canAdvancePayment(hint.status, lookup.status)) {
+    discrepancies.push(`a webhook said ${hint.status} but WhatsApp's payment lookup says ${lookup.status}`);
   }
   const paidSomething = lookup.status === 'CAPTURED' || lookup.status === 'PENDING';
   if (paidSomething && lookup.amount && !sameAmount(lookup.amount, order)) {
@@ -76,7 +88,7 @@ export async function applyLookup(
         source,
         fromStatus: from,
         toStatus: payment.status,
-        detail: hint?.detail ?? null,
+        detail: 'confirmed by the payment lookup',
       }),
     );
   }

@@ -1,5 +1,5 @@
 import { loadConfig, Config } from '../../src/config';
-import { Gateway, startGateway } from '../../src/gateway';
+import { Gateway, GatewayOptions, startGateway } from '../../src/gateway';
 import { createLogger } from '../../src/logger';
 import { createTestDatabase, TestDatabase } from './database';
 
@@ -24,7 +24,7 @@ export interface TestGateway {
  * A real gateway on a real port and a real database file (or a fresh PostgreSQL database),
  * talked to over HTTP like any client would.
  */
-export async function startTestGateway(env: Record<string, string> = {}): Promise<TestGateway> {
+export async function startTestGateway(env: Record<string, string> = {}, options: GatewayOptions = {}): Promise<TestGateway> {
   const database = await createTestDatabase();
   const configFor = (extra: Record<string, string>): Config =>
     loadConfig({
@@ -37,7 +37,7 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
       ...env,
       ...extra,
     });
-  let gateway = await startGateway(configFor({}), createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
+  let gateway = await startGateway(configFor({}), createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), options);
   const t: TestGateway = {
     gateway,
     database,
@@ -62,7 +62,7 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
     },
     async restart(extra = {}) {
       await gateway.stop();
-      gateway = await startGateway(configFor(extra), createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
+      gateway = await startGateway(configFor(extra), createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), options);
       t.gateway = gateway;
     },
     async stop() {

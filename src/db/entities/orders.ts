@@ -84,6 +84,8 @@ export class PaymentEntity {
   /** background re-verification: when to look the payment up again (null = nothing pending) */
   @Index() @TimestampColumn({ nullable: true }) verifyAfter: Date | null;
   @Column({ type: 'integer', default: 0 }) verifyAttempts: number;
+  /** the most advanced status webhooks claimed since the last lookup (compared with the lookup's answer) */
+  @EnumColumn(32, { nullable: true }) hintStatus: PaymentStatus | null;
   @TimestampColumn() createdAt: Date;
   @TimestampColumn() updatedAt: Date;
 }

@@ -11,6 +11,7 @@ import { allowedTransitions } from '../../domain/order-status';
 import type { OrderStatus } from '../../domain/types';
 import { OrderPage } from '../../services/order-queries';
 import { OrderResult } from '../../services/orders';
+import { PaymentResult } from '../../services/verification';
 import { GraphQLContext, serviceContext } from '../context';
 import { notImplemented } from '../errors';
 import { localId, toGlobalId } from '../global-id';
@@ -20,7 +21,6 @@ import { Money } from '../types/common';
 import {
   CancelOrderInput,
   OrderFilter,
-  ReconciliationFilter,
   SendOrderDetailsInput,
   UpdateOrderStatusInput,
 } from '../types/inputs';
@@ -35,7 +35,6 @@ import {
   Payment,
   PaymentPayload,
   PaymentStatusChange,
-  ReconciliationConnection,
   Transaction,
 } from '../types/orders';
 import { Business } from '../types/tenancy';
@@ -166,16 +165,6 @@ export class OrderResolver {
     return ctx.loaders.eventsOfOrder.load(order.id);
   }
 
-  @Authorized('ADMIN', 'OPS')
-  @Query(() => ReconciliationConnection)
-  reconciliation(
-    @Arg('filter', () => ReconciliationFilter) _filter: ReconciliationFilter,
-    @Arg('first', () => Int, { nullable: true, defaultValue: 100 }) _first: number,
-    @Arg('after', () => String, { nullable: true }) _after?: string,
-  ): Promise<never> {
-    return pending('reconciliation')();
-  }
-
   @Subscription(() => OrderStatusChange, {
     description: "Every order status change of the subscriber's business (or of one order).",
     subscribe: pending('orderStatusChanged subscription'),
@@ -222,10 +211,11 @@ export class PaymentResolver {
     description: "Asks the WhatsApp payment lookup API for the payment's status now, and records it.",
   })
   verifyPayment(
-    @Arg('referenceId') _referenceId: string,
-    @Arg('businessId', () => ID, { nullable: true }) _businessId?: string,
-  ): Promise<never> {
-    return pending('verifyPayment')();
+    @Arg('referenceId') referenceId: string,
+    @Arg('businessId', () => ID, { nullable: true }) businessId: string | null,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<PaymentResult> {
+    return ctx.services.verifier.verifyNow(serviceContext(ctx), referenceId, businessArg(businessId));
   }
 
   @FieldResolver(() => Money, { nullable: true })

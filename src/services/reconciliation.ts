@@ -1,0 +1,231 @@
+import { Brackets } from 'typeorm';
+import type { Database } from '../db/database';
+import { OrderEntity, PaymentEntity, TransactionEntity } from '../db/entities';
+import type { PaymentGateway, PaymentStatus, TransactionStatus } from '../domain/types';
+import { scopedBusinessId, ServiceContext } from './context';
+import { InvalidQueryArgument } from './order-queries';
+
+export const MAX_RECONCILIATION_PAGE = 1000;
+
+export interface ReconciliationFilterRequest {
+  from: Date;
+  to: Date;
+  paymentConfiguration?: string | null;
+  paymentStatus?: PaymentStatus[] | null;
+}
+
+export interface ReconciliationRowData {
+  referenceId: string;
+  paymentConfiguration: string;
+  gateway: PaymentGateway;
+  transactionId: string | null;
+  pgTransactionId: string | null;
+  orderTotal: { value: number; offset: number; currency: string };
+  paidAmount: { value: number; offset: number; currency: string } | null;
+  paymentStatus: PaymentStatus;
+  transactionStatus: TransactionStatus | null;
+  verified: boolean;
+  capturedAt: Date | null;
+  /** when the row happened: the transaction's time, or the order's when it has none */
+  at: Date;
+}
+
+export interface ReconciliationPage {
+  edges: Array<{ cursor: string; node: ReconciliationRowData }>;
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+}
+
+interface RawRow {
+  at: string | Date;
+  orderId: string;
+  txKey: string;
+  referenceId: string;
+  paymentConfiguration: string;
+  orderGateway: PaymentGateway;
+  total: number;
+  offset: number;
+  currency: string;
+  paymentStatus: PaymentStatus;
+  verified: boolean | number;
+  paymentAmount: number | null;
+  paymentAmountOffset: number | null;
+  paymentCurrency: string | null;
+  transactionId: string | null;
+  txGateway: PaymentGateway | null;
+  pgTransactionId: string | null;
+  txStatus: TransactionStatus | null;
+  txAmount: number | null;
+  txAmountOffset: number | null;
+  txCurrency: string | null;
+  txUpdatedAt: string | Date | null;
+}
+
+/**
+ * What a finance team matches against its payment gateway's settlement report: one row per
+ * transaction WhatsApp reported (reference id + transaction ids), and one per order that has no
+ * transaction yet, in the period. Keyset-paginated on (time, order, transaction).
+ */
+export class ReconciliationService {
+  constructor(private readonly db: Database) {}
+
+  async rows(ctx: ServiceContext, filter: ReconciliationFilterRequest, first: number, after?: string | null): Promise<ReconciliationPage> {
+    if (!Number.isInteger(first) || first < 1 || first > MAX_RECONCILIATION_PAGE) {
+      throw new InvalidQueryArgument('first', `first must be from 1 to ${MAX_RECONCILIATION_PAGE}; page through more with the endCursor.`);
+    }
+    if (!(filter.from < filter.to)) {
+      throw new InvalidQueryArgument('filter', 'filter.from must be before filter.to');
+    }
+    const at = 'COALESCE(t.upstreamCreatedAt, t.createdAt, o.createdAt)';
+    const txKey = "COALESCE(t.transactionId, '')";
+    const q = this.db.manager
+      .createQueryBuilder(OrderEntity, 'o')
+      .innerJoin(PaymentEntity, 'p', 'p.orderId = o.id')
+      .leftJoin(TransactionEntity, 't', 't.paymentId = p.id')
+      .select(`${at}`, 'at')
+      .addSelect('o.id', 'orderId')
+      .addSelect(txKey, 'txKey')
+      .addSelect('o.referenceId', 'referenceId')
+      .addSelect('o.paymentConfiguration', 'paymentConfiguration')
+      .addSelect('o.gateway', 'orderGateway')
+      .addSelect('o.total', 'total')
+      .addSelect('o.offset', 'offset')
+      .addSelect('o.currency', 'currency')
+      .addSelect('p.status', 'paymentStatus')
+      .addSelect('p.verified', 'verified')
+      .addSelect('p.amount', 'paymentAmount')
+      .addSelect('p.amountOffset', 'paymentAmountOffset')
+      .addSelect('p.currency', 'paymentCurrency')
+      .addSelect('t.transactionId', 'transactionId')
+      .addSelect('t.gateway', 'txGateway')
+      .addSelect('t.pgTransactionId', 'pgTransactionId')
+      .addSelect('t.status', 'txStatus')
+      .addSelect('t.amount', 'txAmount')
+      .addSelect('t.amountOffset', 'txAmountOffset')
+      .addSelect('t.currency', 'txCurrency')
+      .addSelect('t.upstreamUpdatedAt', 'txUpdatedAt')
+      .where(`${at} >= :from`, { from: this.db.param(filter.from) })
+      .andWhere(`${at} < :to`, { to: this.db.param(filter.to) });
+    const scope = scopedBusinessId(ctx);
+    if (scope) q.andWhere('o.businessId = :scope', { scope });
+    if (filter.paymentConfiguration) q.andWhere('o.paymentConfiguration = :pc', { pc: filter.paymentConfiguration });
+    if (filter.paymentStatus?.length) q.andWhere('p.status IN (:...ps)', { ps: filter.paymentStatus });
+    if (after) {
+      const c = decodeCursor(after);
+      const cAt = this.db.param(c.at);
+      q.andWhere(
+        new Brackets((w) =>
+          w
+            .where(`${at} > :cAt`, { cAt })
+            .orWhere(`(${at} = :cAt AND o.id > :cOrder)`, { cOrder: c.orderId })
+            .orWhere(`(${at} = :cAt AND o.id = :cOrder AND ${txKey} > :cTx)`, { cTx: c.txKey }),
+        ),
+      );
+    }
+    const raw = await q.orderBy('at', 'ASC').addOrderBy('"orderId"', 'ASC').addOrderBy('"txKey"', 'ASC').limit(first + 1).getRawMany<RawRow>();
+    const rows = raw.slice(0, first).map((r) => ({ cursor: encodeCursor(r, this.toDate(r.at)), node: this.toRow(r) }));
+    return {
+      edges: rows,
+      pageInfo: {
+        hasNextPage: raw.length > first,
+        hasPreviousPage: !!after,
+        startCursor: rows[0]?.cursor ?? null,
+        endCursor: rows[rows.length - 1]?.cursor ?? null,
+      },
+    };
+  }
+
+  private toRow(r: RawRow): ReconciliationRowData {
+    const money = (value: number | null, offset: number | null, currency: string | null) =>
+      value === null || offset === null ? null : { value: Number(value), offset: Number(offset), currency: currency ?? r.currency };
+    const hasTx = r.transactionId !== null;
+    const paid = hasTx
+      ? money(r.txAmount, r.txAmountOffset, r.txCurrency) ??
+        (r.txStatus === 'SUCCESS' ? money(r.paymentAmount, r.paymentAmountOffset, r.paymentCurrency) : null)
+      : r.paymentStatus === 'CAPTURED'
+        ? money(r.paymentAmount, r.paymentAmountOffset, r.paymentCurrency)
+        : null;
+    const captured = r.paymentStatus === 'CAPTURED' && (!hasTx || r.txStatus === 'SUCCESS');
+    return {
+      referenceId: r.referenceId,
+      paymentConfiguration: r.paymentConfiguration,
+      gateway: r.txGateway ?? r.orderGateway,
+      transactionId: r.transactionId,
+      pgTransactionId: r.pgTransactionId,
+      orderTotal: { value: Number(r.total), offset: Number(r.offset), currency: r.currency },
+      paidAmount: paid,
+      paymentStatus: r.paymentStatus,
+      transactionStatus: r.txStatus,
+      verified: r.verified === true || r.verified === 1,
+      capturedAt: captured && r.txUpdatedAt ? this.toDate(r.txUpdatedAt) : null,
+      at: this.toDate(r.at),
+    };
+  }
+
+  /** Raw selects skip TypeORM's hydration: sqlite gives text, PostgreSQL a Date (UTC). */
+  private toDate(v: string | Date): Date {
+    if (v instanceof Date) return v;
+    return new Date(v.includes('T') ? v : v.replace(' ', 'T') + 'Z');
+  }
+}
+
+function encodeCursor(r: RawRow, at: Date): string {
+  return Buffer.from(JSON.stringify([at.getTime(), r.orderId, r.txKey])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { at: Date; orderId: string; txKey: string } {
+  try {
+    const [ms, orderId, txKey] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    if (typeof ms === 'number' && Number.isSafeInteger(ms) && typeof orderId === 'string' && typeof txKey === 'string') {
+      return { at: new Date(ms), orderId, txKey };
+    }
+  } catch {
+    // fall through
+  }
+  throw new InvalidQueryArgument('after', 'after is not a cursor from this API; pass an endCursor exactly as returned.');
+}
+
+const CSV_COLUMNS = [
+  'reference_id',
+  'payment_configuration',
+  'gateway',
+  'transaction_id',
+  'pg_transaction_id',
+  'order_total',
+  'paid_amount',
+  'currency',
+  'payment_status',
+  'transaction_status',
+  'verified',
+  'captured_at',
+  'at',
+] as const;
+
+/** RFC 4180 CSV; amounts as decimals (the way settlement reports show them). */
+export function csvHeader(): string {
+  return CSV_COLUMNS.join(',') + '\r\n';
+}
+
+export function csvLine(row: ReconciliationRowData, format: (value: number, offset: number) => string): string {
+  const cells = [
+    row.referenceId,
+    row.paymentConfiguration,
+    row.gateway,
+    row.transactionId ?? '',
+    row.pgTransactionId ?? '',
+    format(row.orderTotal.value, row.orderTotal.offset),
+    row.paidAmount ? format(row.paidAmount.value, row.paidAmount.offset) : '',
+    row.paidAmount?.currency ?? row.orderTotal.currency,
+    row.paymentStatus,
+    row.transactionStatus ?? '',
+    row.verified ? 'true' : 'false',
+    row.capturedAt?.toISOString() ?? '',
+    row.at.toISOString(),
+  ];
+  return cells.map(csvCell).join(',') + '\r\n';
+}
+
+function csvCell(value: string): string {
+  // a leading = + @ would run as a formula in a spreadsheet; ids and amounts never start so
+  const safe = /^[=+@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}

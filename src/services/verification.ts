@@ -1,0 +1,203 @@
+import type { Database } from '../db/database';
+import { OrderEntity, OrderEventEntity, PaymentEntity } from '../db/entities';
+import { userError } from '../domain/errors';
+import type { EventSource, UserError } from '../domain/types';
+import type { Logger } from '../logger';
+import type { LookupPayment } from '../whatsapp/client';
+import { UpstreamError } from '../whatsapp/upstream-error';
+import { ServiceContext } from './context';
+import type { EventBus } from './events';
+import type { OrderQueries } from './order-queries';
+import { applyLookup } from './payments';
+import type { UpstreamClients } from './upstream';
+
+export interface VerifierOptions {
+  retryBaseMs: number;
+  retryMaxMs: number;
+  pollMs: number;
+  /** how long a claimed verification is left alone before another worker may retry it */
+  leaseMs: number;
+}
+
+export interface PaymentResult {
+  payment: PaymentEntity | null;
+  userErrors: UserError[];
+}
+
+/**
+ * Confirms payments through WhatsApp's lookup API. A payment webhook only marks its payment as
+ * due (`verifyAfter`); this worker claims due payments and looks each up once, so a burst of
+ * webhooks for one order costs a handful of lookups, not one each. When the lookup cannot be
+ * reached nothing changes and the payment is retried with backoff until it answers.
+ */
+export class PaymentVerifier {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = true;
+
+  constructor(
+    private readonly db: Database,
+    private readonly clients: UpstreamClients,
+    private readonly events: EventBus,
+    private readonly queries: OrderQueries,
+    private readonly logger: Logger,
+    private readonly options: VerifierOptions,
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** Something became due: run a pass soon (coalesced with one already running). */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) this.again = true;
+    else this.schedule(0);
+  }
+
+  private schedule(delay: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.running = this.pass()
+        .catch((err) => this.logger.error({ err }, 'payment verification pass failed; retrying'))
+        .finally(() => {
+          this.running = null;
+          if (this.stopped) return;
+          const now = this.again;
+          this.again = false;
+          this.schedule(now ? 0 : this.options.pollMs);
+        });
+    }, delay);
+  }
+
+  /** One pass: claim the payments that are due and look each up. */
+  async pass(limit = 50): Promise<void> {
+    const now = new Date();
+    const due = await this.db.manager
+      .createQueryBuilder(PaymentEntity, 'p')
+      .select('p.id', 'id')
+      .where('p.verifyAfter IS NOT NULL')
+      .andWhere('p.verifyAfter <= :now', { now: this.db.param(now) })
+      .orderBy('p.verifyAfter', 'ASC')
+      .limit(limit)
+      .getRawMany<{ id: string }>();
+    await Promise.all(
+      due.map(async ({ id }) => {
+        if (this.stopped) return;
+        const claimed = await this.claim(id, now);
+        if (claimed) await this.verifyClaimed(claimed);
+      }),
+    );
+  }
+
+  /** Moves verifyAfter past the lease if it is still due: whoever moves it owns this attempt. */
+  private async claim(id: string, now: Date): Promise<PaymentEntity | null> {
+    const result = await this.db.transaction((m) =>
+      m
+        .createQueryBuilder()
+        .update(PaymentEntity)
+        .set({ verifyAfter: new Date(now.getTime() + this.options.leaseMs) })
+        .where('id = :id', { id })
+        .andWhere('verifyAfter IS NOT NULL AND verifyAfter <= :now', { now: this.db.param(now) })
+        .execute(),
+    );
+    if ((result.affected ?? 0) !== 1) return null;
+    return this.db.manager.findOneBy(PaymentEntity, { id });
+  }
+
+  private async verifyClaimed(payment: PaymentEntity): Promise<void> {
+    const order = await this.db.manager.findOneByOrFail(OrderEntity, { id: payment.orderId });
+    let lookup: LookupPayment | null;
+    try {
+      lookup = await this.lookup(order);
+    } catch (err) {
+      const attempts = payment.verifyAttempts + 1;
+      const delay = this.backoff(attempts);
+      await this.db.transaction((m) =>
+        m.update(PaymentEntity, { id: payment.id }, { verifyAttempts: attempts, verifyAfter: new Date(Date.now() + delay) }),
+      );
+      this.logger.warn(
+        { referenceId: order.referenceId, attempts, retryInMs: delay, error: (err as Error).message },
+        'payment lookup failed; verification will be retried',
+      );
+      return;
+    }
+    await this.record(order.id, lookup, 'LOOKUP', true);
+  }
+
+  /** `verifyPayment`: look the payment up now and record the answer. */
+  async verifyNow(ctx: ServiceContext, referenceId: string, businessId?: string | null): Promise<PaymentResult> {
+    const order = await this.queries.order(ctx, referenceId, businessId);
+    if (!order) {
+      return {
+        payment: null,
+        userErrors: [userError('ORDER_NOT_FOUND', `No order with referenceId ${referenceId} in your business.`, ['referenceId'])],
+      };
+    }
+    let lookup: LookupPayment | null;
+    try {
+      lookup = await this.lookup(order);
+    } catch (err) {
+      const payment = await this.db.manager.findOneByOrFail(PaymentEntity, { orderId: order.id });
+      if (!(err instanceof UpstreamError)) throw err;
+      return {
+        payment,
+        userErrors: [
+          err.temporary
+            ? userError(
+                'UPSTREAM_UNAVAILABLE',
+                `WhatsApp's payment lookup could not be reached (${err.message}); nothing changed. Retry in a moment.`,
+                ['referenceId'],
+              )
+            : userError('UPSTREAM_REJECTED', `WhatsApp refused the payment lookup: ${err.details ?? err.message}`, ['referenceId'], err.whatsappCode),
+        ],
+      };
+    }
+    const payment = await this.record(order.id, lookup, 'LOOKUP', false);
+    return { payment, userErrors: [] };
+  }
+
+  private async lookup(order: OrderEntity): Promise<LookupPayment | null> {
+    const client = await this.clients.forPhoneNumber(order.phoneNumberId);
+    return client.lookupPayment(order.paymentConfiguration, order.referenceId);
+  }
+
+  /** Applies a lookup answer; clears the due mark unless a new webhook arrived meanwhile. */
+  private async record(orderId: string, lookup: LookupPayment | null, source: EventSource, fromQueue: boolean): Promise<PaymentEntity> {
+    const published: OrderEventEntity[] = [];
+    const payment = await this.db.transaction(async (m) => {
+      const order = await m.findOneOrFail(OrderEntity, { where: { id: orderId } });
+      const payment = await m.findOneOrFail(PaymentEntity, { where: { orderId }, ...this.db.forUpdate() });
+      // A claimed payment carries our lease (a future verifyAfter). Anything else means a webhook
+      // came in after the lookup was taken: its hint is judged by the next lookup, not this one.
+      const webhookSince = fromQueue
+        ? !(payment.verifyAfter && payment.verifyAfter.getTime() > Date.now())
+        : payment.verifyAfter !== null;
+      const hint = !webhookSince && payment.hintStatus ? { status: payment.hintStatus } : undefined;
+      published.push(...(await applyLookup(m, order, payment, lookup, source, hint)));
+      if (!webhookSince) {
+        payment.hintStatus = null;
+        payment.verifyAfter = null;
+        payment.verifyAttempts = 0;
+      }
+      await m.save(payment);
+      return payment;
+    });
+    this.events.publish(published);
+    return payment;
+  }
+
+  backoff(attempts: number): number {
+    const ceiling = Math.min(this.options.retryMaxMs, this.options.retryBaseMs * 2 ** Math.min(attempts - 1, 30));
+    return Math.max(this.options.retryBaseMs, Math.floor(Math.random() * ceiling));
+  }
+}
