@@ -13,6 +13,8 @@ export interface Config {
   host: string;
   databaseUrl: string;
   redisUrl: string | null;
+  /** channel prefix, so several deployments can share one Redis */
+  redisPrefix: string;
   adminApiKey: string | null;
   whatsappApiUrl: string;
   whatsappApiVersion: string;
@@ -77,6 +79,9 @@ const envSchema = z.object({
   }),
   REDIS_URL: optionalText.refine((v) => v === undefined || /^rediss?:\/\/.+/.test(v), {
     message: 'REDIS_URL must look like redis://host:6379 (or rediss:// for TLS)',
+  }),
+  REDIS_PREFIX: optionalText.refine((v) => v === undefined || /^[A-Za-z0-9_.:-]{1,64}$/.test(v), {
+    message: 'REDIS_PREFIX must be 1-64 letters, digits or _ . : -',
   }),
   ADMIN_API_KEY: optionalText.refine((v) => v === undefined || v.length >= 24, {
     message: 'ADMIN_API_KEY must be at least 24 characters; generate one with `openssl rand -hex 32`',
@@ -148,6 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST ?? '0.0.0.0',
     databaseUrl,
     redisUrl: e.REDIS_URL ?? null,
+    redisPrefix: e.REDIS_PREFIX ?? 'wpg',
     adminApiKey: e.ADMIN_API_KEY ?? null,
     whatsappApiUrl: stripSlash(e.WHATSAPP_API_URL ?? DEFAULT_WHATSAPP_API_URL),
     whatsappApiVersion: e.WHATSAPP_API_VERSION ?? DEFAULT_WHATSAPP_API_VERSION,

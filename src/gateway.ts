@@ -105,6 +105,7 @@ export async function startGateway(
         await services.webhooks.stop();
         await services.verifier.stop();
         await server.close();
+        await services.events.close();
         await simulator?.stop();
         await db.close();
       },

@@ -7,6 +7,11 @@ import { authChecker } from './auth-checker';
 import { NodeResolver } from './resolvers/node.resolver';
 import { ReconciliationResolver } from './resolvers/reconciliation.resolver';
 import {
+  OrderStatusChangeResolver,
+  PaymentStatusChangeResolver,
+  SubscriptionResolver,
+} from './resolvers/subscriptions.resolver';
+import {
   OrderEventResolver,
   OrderResolver,
   OutboundMessageResolver,
@@ -55,6 +60,9 @@ export function buildGatewaySchema(): GraphQLSchema {
       OutboundMessageResolver,
       OrderEventResolver,
       ReconciliationResolver,
+      SubscriptionResolver,
+      OrderStatusChangeResolver,
+      PaymentStatusChangeResolver,
     ],
     scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
     authChecker,

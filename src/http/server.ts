@@ -8,11 +8,12 @@ import type { Services } from '../services';
 import { createGraphQLHandler } from './graphql';
 import { healthRoutes } from './health';
 import { webhookRoutes } from './webhooks';
+import { attachWebSocketServer } from './websocket';
 import type { Config } from '../config';
 
 export interface HttpServer {
   server: Server;
-  /** graphql-ws attaches here (same port and path as HTTP GraphQL) */
+  /** graphql-ws (same port and path as HTTP GraphQL) */
   websockets: WebSocketServer;
   listen(port: number, host: string): Promise<number>;
   close(): Promise<void>;
@@ -30,6 +31,7 @@ export async function createHttpServer(
   app.disable('x-powered-by');
   const server = createServer(app);
   const websockets = new WebSocketServer({ server, path: '/graphql' });
+  const subscriptions = attachWebSocketServer(websockets, schema, services, logger);
   const graphql = await createGraphQLHandler(schema, services, server, logger);
 
   app.use(healthRoutes(db));
@@ -64,6 +66,7 @@ export async function createHttpServer(
         });
       }),
     close: async () => {
+      await subscriptions.close();
       for (const client of websockets.clients) client.terminate();
       await new Promise<void>((resolve) => websockets.close(() => resolve()));
       await graphql.stop(); // drains and closes the HTTP server

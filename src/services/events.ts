@@ -1,7 +1,11 @@
 import { EventEmitter } from 'node:events';
+import { createPubSub, PubSub } from '@graphql-yoga/subscription';
+import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
+import Redis from 'ioredis';
 import type { EntityManager } from 'typeorm';
 import { OrderEventEntity } from '../db/entities';
 import type { EventSource, OrderEventType } from '../domain/types';
+import type { Logger } from '../logger';
 
 export interface NewEvent {
   type: OrderEventType;
@@ -34,20 +38,160 @@ export async function recordEvent(
   return m.save(event);
 }
 
-/** Committed events go out to subscribers; in-process here, other transports plug in behind it. */
-export class EventBus {
-  private readonly emitter = new EventEmitter();
+/** An event as it travels between instances: plain JSON values only (no entities, no Dates). */
+export interface WireEvent {
+  id: number;
+  orderId: string;
+  businessId: string;
+  referenceId: string;
+  type: OrderEventType;
+  source: EventSource;
+  fromStatus: string | null;
+  toStatus: string | null;
+  detail: string | null;
+  at: string;
+}
 
-  constructor() {
-    this.emitter.setMaxListeners(0);
+/** An event as subscribers see it. */
+export type PublishedEvent = Omit<WireEvent, 'at'> & { at: Date };
+
+type Topics = {
+  'order-events': [WireEvent];
+  'api-key-revoked': [{ keyId: string }];
+};
+
+/**
+ * Committed events go out to subscribers. The transport is in-process, or Redis pub/sub when
+ * REDIS_URL is set so that a change on one instance reaches dashboards on every other. Each
+ * instance holds ONE transport subscription and fans out to its own subscribers locally. Events
+ * are already stored when published, so a transport outage delays or drops only the live copy:
+ * a subscriber that reconnects with afterEventId replays what it missed from the database.
+ */
+export class EventBus {
+  private readonly local = new EventEmitter();
+  private readonly pubSub: PubSub<Topics>;
+  private readonly redis: Redis[] = [];
+  private readonly loops: Promise<void>[] = [];
+  private closed = false;
+
+  constructor(
+    private readonly logger: Logger,
+    redisUrl: string | null = null,
+    redisPrefix = 'wpg',
+  ) {
+    this.local.setMaxListeners(0);
+    if (redisUrl) {
+      // two connections: a connection in subscriber mode cannot publish
+      const options = { maxRetriesPerRequest: null, lazyConnect: false } as const;
+      const publishClient = new Redis(redisUrl, options);
+      const subscribeClient = new Redis(redisUrl, options);
+      for (const client of [publishClient, subscribeClient]) {
+        client.on('error', (err) => this.logger.warn({ err: err.message }, 'redis connection problem; events will resume when it is back'));
+        this.redis.push(client);
+      }
+      const target = createRedisEventTarget({ publishClient, subscribeClient });
+      this.pubSub = createPubSub<Topics>({ eventTarget: prefixed(target, `${redisPrefix}:`) as typeof target });
+    } else {
+      this.pubSub = createPubSub<Topics>();
+    }
+    this.pump('order-events', (e) => this.local.emit('event', hydrate(e)));
+    this.pump('api-key-revoked', (e) => this.local.emit('revoked', e.keyId));
   }
+
+  private pump<K extends keyof Topics>(topic: K, deliver: (value: Topics[K][0]) => void): void {
+    const source = this.pubSub.subscribe(topic as never) as AsyncIterable<Topics[K][0]> & { return?: () => unknown };
+    this.loops.push(
+      (async () => {
+        for await (const value of source) {
+          if (this.closed) break;
+          try {
+            deliver(value);
+          } catch (err) {
+            this.logger.error({ err }, 'a subscriber failed while receiving an event');
+          }
+        }
+      })(),
+    );
+    this.closers.push(() => source.return?.());
+  }
+  private readonly closers: Array<() => unknown> = [];
 
   publish(events: OrderEventEntity[]): void {
-    for (const event of events) this.emitter.emit('event', event);
+    for (const event of events) {
+      try {
+        this.pubSub.publish('order-events', dehydrate(event));
+      } catch (err) {
+        // the event is stored; subscribers catch up with afterEventId
+        this.logger.warn({ err, eventId: event.id }, 'could not publish an event; it stays replayable');
+      }
+    }
   }
 
-  onEvent(listener: (event: OrderEventEntity) => void): () => void {
-    this.emitter.on('event', listener);
-    return () => this.emitter.off('event', listener);
+  /** Tells every instance that an API key was revoked, so its open subscriptions end now. */
+  publishKeyRevoked(keyId: string): void {
+    this.pubSub.publish('api-key-revoked', { keyId });
   }
+
+  onEvent(listener: (event: PublishedEvent) => void): () => void {
+    this.local.on('event', listener);
+    return () => this.local.off('event', listener);
+  }
+
+  onKeyRevoked(listener: (keyId: string) => void): () => void {
+    this.local.on('revoked', listener);
+    return () => this.local.off('revoked', listener);
+  }
+
+  get subscriberCount(): number {
+    return this.local.listenerCount('event');
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const close of this.closers) await close();
+    await Promise.all(this.redis.map((r) => r.quit().catch(() => r.disconnect())));
+  }
+}
+
+/** Namespaces the Redis channels (topic "order-events" travels as "<prefix>:order-events"). */
+function prefixed<T extends { addEventListener: Function; removeEventListener: Function; dispatchEvent: Function }>(target: T, prefix: string) {
+  const listeners = new Map<unknown, (event: CustomEvent) => void>();
+  return {
+    addEventListener(topic: string, listener: (event: CustomEvent) => void) {
+      const unprefixing = (event: CustomEvent) => listener(new CustomEvent(topic, { detail: event.detail }));
+      listeners.set(listener, unprefixing);
+      target.addEventListener(prefix + topic, unprefixing);
+    },
+    removeEventListener(topic: string, listener: (event: CustomEvent) => void) {
+      target.removeEventListener(prefix + topic, listeners.get(listener));
+      listeners.delete(listener);
+    },
+    dispatchEvent(event: CustomEvent) {
+      return target.dispatchEvent(new CustomEvent(prefix + event.type, { detail: event.detail }));
+    },
+  };
+}
+
+function dehydrate(e: OrderEventEntity): WireEvent {
+  return {
+    id: Number(e.id),
+    orderId: e.orderId,
+    businessId: e.businessId,
+    referenceId: e.referenceId,
+    type: e.type,
+    source: e.source,
+    fromStatus: e.fromStatus,
+    toStatus: e.toStatus,
+    detail: e.detail,
+    at: e.at.toISOString(),
+  };
+}
+
+function hydrate(e: WireEvent): PublishedEvent {
+  return { ...e, at: new Date(e.at) };
+}
+
+/** Stored events (replay) in the same shape as live ones. */
+export function toPublished(e: OrderEventEntity): PublishedEvent {
+  return hydrate(dehydrate(e));
 }

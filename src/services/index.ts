@@ -16,6 +16,7 @@ import { ReconciliationService } from './reconciliation';
 
 /** Every service, wired once at start and shared by all requests. */
 export interface Services {
+  db: Database;
   auth: AuthService;
   tenancy: TenancyService;
   nodes: NodeService;
@@ -32,7 +33,7 @@ export interface Services {
 
 export function createServices(config: Config, db: Database, logger: Logger): Services {
   if (!config.secretsKey) throw new Error('SECRETS_KEY must be resolved before the services start');
-  const events = new EventBus();
+  const events = new EventBus(logger, config.redisUrl, config.redisPrefix);
   const upstream = new UpstreamClients(db, config, config.secretsKey);
   const outbox = new Outbox(db, upstream, events, logger, {
     retryBaseMs: config.retryBaseMs,
@@ -50,8 +51,9 @@ export function createServices(config: Config, db: Database, logger: Logger): Se
     leaseMs,
   });
   return {
+    db,
     auth: new AuthService(db, config.adminApiKey),
-    tenancy: new TenancyService(db, config.secretsKey),
+    tenancy: new TenancyService(db, config.secretsKey, events),
     nodes: new NodeService(db),
     events,
     upstream,

@@ -11,6 +11,7 @@ import { encryptSecret, generateApiKeySecret, hashApiKeySecret } from '../db/sec
 import { userError } from '../domain/errors';
 import type { ApiKeyRole, PaymentGateway, UpstreamProvider, UserError } from '../domain/types';
 import { canSeeBusiness, ServiceContext } from './context';
+import type { EventBus } from './events';
 
 export interface CreateBusinessRequest {
   name: string;
@@ -44,6 +45,7 @@ export class TenancyService {
   constructor(
     private readonly db: Database,
     private readonly secretsKey: Buffer,
+    private readonly events: EventBus,
   ) {}
 
   async createBusiness(_ctx: ServiceContext, input: CreateBusinessRequest): Promise<Result<'business', BusinessEntity>> {
@@ -183,7 +185,7 @@ export class TenancyService {
   async revokeApiKey(_ctx: ServiceContext, id: string | null): Promise<Result<'apiKey', ApiKeyEntity>> {
     const notFound = { apiKey: null, userErrors: [invalid(['id'], 'No API key has this id; use the id returned by createApiKey.')] };
     if (!id) return notFound;
-    return this.db.transaction(async (m) => {
+    const result = await this.db.transaction(async (m) => {
       const key = await m.findOne(ApiKeyEntity, { where: { id } });
       if (!key) return notFound;
       if (!key.revokedAt) {
@@ -192,6 +194,9 @@ export class TenancyService {
       }
       return { apiKey: key, userErrors: [] };
     });
+    // open subscriptions of the key end on every instance
+    if (result.apiKey) this.events.publishKeyRevoked(result.apiKey.id);
+    return result;
   }
 
   async viewer(ctx: ServiceContext): Promise<{ role: ApiKeyRole; business: BusinessEntity | null }> {

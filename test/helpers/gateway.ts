@@ -33,6 +33,8 @@ export async function startTestGateway(env: Record<string, string> = {}, options
       DATABASE_URL: database.url,
       DATA_DIR: database.dataDir,
       MIGRATE_ON_START: 'true',
+      // with TEST_REDIS_URL, events fan out through Redis, on channels of this test's own
+      ...(process.env.TEST_REDIS_URL ? { REDIS_URL: process.env.TEST_REDIS_URL, REDIS_PREFIX: `test-${database.dataDir.split('-').pop()}` } : {}),
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
       ...env,
       ...extra,

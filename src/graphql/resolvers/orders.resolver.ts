@@ -1,4 +1,4 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type {
   BusinessEntity,
   OrderEntity,
@@ -13,7 +13,6 @@ import { OrderPage } from '../../services/order-queries';
 import { OrderResult } from '../../services/orders';
 import { PaymentResult } from '../../services/verification';
 import { GraphQLContext, serviceContext } from '../context';
-import { notImplemented } from '../errors';
 import { localId, toGlobalId } from '../global-id';
 import { money, moneyOrNull } from '../money';
 import { OrderStatusEnum } from '../enums';
@@ -30,19 +29,13 @@ import {
   OrderEvent,
   OrderItem,
   OrderPayload,
-  OrderStatusChange,
   OutboundMessage,
   Payment,
   PaymentPayload,
-  PaymentStatusChange,
   Transaction,
 } from '../types/orders';
 import { Business } from '../types/tenancy';
 import { withQueryArguments } from '../query-arguments';
-
-const pending = (operation: string) => async (): Promise<never> => {
-  throw notImplemented(operation);
-};
 
 const businessArg = (id: string | null | undefined) => (id ? localId(id, 'Business') : null);
 
@@ -163,34 +156,6 @@ export class OrderResolver {
   @FieldResolver(() => [OrderEvent])
   events(@Root() order: OrderEntity, @Ctx() ctx: GraphQLContext): Promise<OrderEventEntity[]> {
     return ctx.loaders.eventsOfOrder.load(order.id);
-  }
-
-  @Subscription(() => OrderStatusChange, {
-    description: "Every order status change of the subscriber's business (or of one order).",
-    subscribe: pending('orderStatusChanged subscription'),
-  })
-  orderStatusChanged(@Arg('referenceId', () => String, { nullable: true }) _referenceId?: string): never {
-    throw notImplemented('orderStatusChanged');
-  }
-
-  @Subscription(() => PaymentStatusChange, {
-    description: "Every payment status change of the subscriber's business (or of one order).",
-    subscribe: pending('paymentStatusChanged subscription'),
-  })
-  paymentStatusChanged(@Arg('referenceId', () => String, { nullable: true }) _referenceId?: string): never {
-    throw notImplemented('paymentStatusChanged');
-  }
-
-  @Subscription(() => OrderEvent, {
-    description:
-      'Every order event; with afterEventId, first replays the events after that one, so a reconnecting dashboard misses nothing.',
-    subscribe: pending('orderEvents subscription'),
-  })
-  orderEvents(
-    @Arg('referenceId', () => String, { nullable: true }) _referenceId?: string,
-    @Arg('afterEventId', () => ID, { nullable: true }) _afterEventId?: string,
-  ): never {
-    throw notImplemented('orderEvents');
   }
 }
 

@@ -1,0 +1,52 @@
+import type { OrderEventType } from '../domain/types';
+import { eventStream } from '../services/event-stream';
+import type { PublishedEvent } from '../services/events';
+import type { GraphQLContext } from './context';
+import { badUserInput, forbidden, unauthenticated } from './errors';
+import { fromGlobalId } from './global-id';
+import { Loaders } from './loaders';
+
+/**
+ * The subscribe half of every subscription: checks the caller, then streams its events. Each
+ * event gets fresh DataLoaders, so field resolvers read the data as it is after that event (a
+ * loader kept for the whole connection would serve the first event's rows forever).
+ */
+export function subscribe(
+  ctx: GraphQLContext,
+  filter: { referenceId?: string | null; types?: OrderEventType[]; afterEventId?: string | null },
+): AsyncGenerator<PublishedEvent> {
+  // checks run before the stream exists, so a refusal is an error of the subscribe request itself
+  const principal = ctx.principal;
+  if (!principal) throw unauthenticated(ctx.authError ?? 'Send an API key in connectionParams.authorization: "Bearer <api key>".');
+  if (principal.role === 'MOBILE' && !filter.referenceId) {
+    throw forbidden('A MOBILE key subscribes to one order at a time: pass referenceId.');
+  }
+  const afterEventId = filter.afterEventId != null ? parseEventId(filter.afterEventId) : null;
+  const stream = eventStream(ctx.services.db, ctx.services.events, { principal, requestId: ctx.requestId }, {
+    referenceId: filter.referenceId,
+    types: filter.types,
+    afterEventId,
+  });
+  return withFreshLoaders(ctx, stream);
+}
+
+async function* withFreshLoaders(ctx: GraphQLContext, stream: AsyncIterableIterator<PublishedEvent>): AsyncGenerator<PublishedEvent> {
+  try {
+    for await (const event of stream) {
+      ctx.loaders = new Loaders(ctx.services);
+      yield event;
+    }
+  } finally {
+    await stream.return?.();
+  }
+}
+
+function parseEventId(id: string): number {
+  const decoded = fromGlobalId(id);
+  const raw = decoded?.type === 'OrderEvent' ? decoded.id : id;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 0) {
+    throw badUserInput('afterEventId must be the id of an OrderEvent (as returned in events or subscriptions).', 'afterEventId');
+  }
+  return n;
+}
