@@ -26,6 +26,8 @@ export async function createGraphQLHandler(
     schema,
     introspection: true,
     includeStacktraceInErrorResponses: false,
+    // main.ts owns the signals: it stops the workers first, then this server
+    stopOnTerminationSignals: false,
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
     logger: {
       debug: (m) => logger.debug(m),

@@ -9,7 +9,7 @@
 //   POST /_simulator/clear-faults
 //   POST /_simulator/reset
 //   POST /_simulator/webhooks         { url, appSecret?, webhookToken?, wabaId?, displayPhoneNumber?, phoneNumberIdFor?, autoDeliver? }
-//   POST /_simulator/pay              { referenceId, outcome, webhook?, method?, errorCode?, errorReason? }
+//   POST /_simulator/pay              { referenceId, outcome, webhook?, method?, errorCode?, errorReason?, amount?, currency? }
 //   POST /_simulator/message-status   { wamid, status }
 //   GET  /_simulator/received
 //   GET  /_simulator/accepted?referenceId=
@@ -94,6 +94,8 @@ export async function handleControl(
             method: field<string>(body, 'method', 'string'),
             errorCode: field<string>(body, 'errorCode', 'string'),
             errorReason: field<string>(body, 'errorReason', 'string'),
+            amount: field<number>(body, 'amount', 'number'),
+            currency: field<string>(body, 'currency', 'string'),
           });
           return { status: 200, body: result };
         }

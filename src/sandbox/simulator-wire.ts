@@ -36,14 +36,19 @@ export interface SimOrder {
   sender: Sender;
   paymentStatus: 'new' | 'pending' | 'captured' | 'failed' | 'canceled';
   transactions: SimTransaction[];
+  /** what the customer was charged, when a test makes it differ from the order (PayOptions.amount/currency) */
+  paid?: { amount: number; currency: string };
 }
+
+const paidAmount = (order: SimOrder) => ({ value: order.paid?.amount ?? order.total, offset: 100 });
+const paidCurrency = (order: SimOrder) => order.paid?.currency ?? 'INR';
 
 export function lookupPayment(order: SimOrder): WireLookupPayment {
   const payment: WireLookupPayment = {
     reference_id: order.referenceId,
     status: order.paymentStatus,
-    currency: 'INR',
-    amount: { value: order.total, offset: 100 },
+    currency: paidCurrency(order),
+    amount: paidAmount(order),
   };
   if (order.transactions.length > 0) payment.transactions = order.transactions.map((t) => transaction(order, t, true));
   return payment;
@@ -59,8 +64,8 @@ function transaction(order: SimOrder, t: SimTransaction, withAmount: boolean): W
   out.updated_timestamp = t.updatedAt;
   if (t.status !== 'pending') {
     if (withAmount) {
-      out.amount = { value: order.total, offset: 100 };
-      out.currency = 'INR';
+      out.amount = paidAmount(order);
+      out.currency = paidCurrency(order);
     }
     if (t.method) out.method = { type: t.method };
     if (t.error) out.error = t.error;
@@ -78,8 +83,8 @@ export function paymentStatusEntry(order: SimOrder, t: SimTransaction, now: numb
     timestamp: String(now),
     payment: {
       reference_id: order.referenceId,
-      amount: { value: order.total, offset: 100 },
-      currency: 'INR',
+      amount: paidAmount(order),
+      currency: paidCurrency(order),
       receipt: '',
       transaction: transaction(order, t, false),
     },

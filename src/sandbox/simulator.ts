@@ -49,6 +49,8 @@ export interface SimulatorOptions {
   timeoutHoldMs?: number;
   /** delay before asynchronous webhooks (error, auto delivery); default 20 ms */
   webhookDelayMs?: number;
+  /** how long the payment lookup takes to answer, like the real API's latency; default 0 */
+  lookupDelayMs?: number;
   /** when set, only these access tokens / D360 keys are accepted (any non-empty one otherwise) */
   tokens?: string[];
   /** for failRate; default Math.random */
@@ -88,6 +90,13 @@ export interface PayOptions {
   method?: string;
   errorCode?: string;
   errorReason?: string;
+  /**
+   * what the customer is charged, in minor units of offset 100 (default: the order total); a
+   * different value makes the lookup and the webhooks report an amount that does not match
+   */
+  amount?: number;
+  /** the currency charged (default INR) */
+  currency?: string;
 }
 
 export interface PayResult {
@@ -145,6 +154,7 @@ export class WhatsAppSimulator {
   readonly received: ReceivedRequest[] = [];
   timeoutHoldMs: number;
   webhookDelayMs: number;
+  lookupDelayMs: number;
 
   private server: Server | null = null;
   private address: AddressInfo | null = null;
@@ -166,6 +176,7 @@ export class WhatsAppSimulator {
     this.apiVersion = opts.apiVersion ?? 'v23.0';
     this.timeoutHoldMs = opts.timeoutHoldMs ?? 15_000;
     this.webhookDelayMs = opts.webhookDelayMs ?? 20;
+    this.lookupDelayMs = opts.lookupDelayMs ?? 0;
     this.tokens = opts.tokens ? new Set(opts.tokens) : null;
     this.random = opts.random ?? Math.random;
   }
@@ -312,6 +323,9 @@ export class WhatsAppSimulator {
   /** The customer pays (or fails to): updates what the lookup answers and sends the payment webhook. */
   async pay(referenceId: string, outcome: PayOutcome, opts: PayOptions = {}): Promise<PayResult> {
     if (!['captured', 'failed', 'pending'].includes(outcome)) throw new Error('pay: outcome must be captured, failed or pending');
+    if (opts.amount !== undefined && !(Number.isSafeInteger(opts.amount) && opts.amount >= 0)) {
+      throw new Error('pay: amount must be a non-negative integer (minor units, offset 100)');
+    }
     const order = this.orders.get(referenceId);
     if (!order) throw new Error(`pay: no order_details was accepted for reference_id ${referenceId}; send one first`);
     if (order.paymentStatus === 'captured' || order.paymentStatus === 'canceled') {
@@ -332,6 +346,9 @@ export class WhatsAppSimulator {
     if (outcome === 'captured') tx.pgTransactionId ??= gatewayId('pay_');
     if (outcome === 'failed') {
       tx.error = { code: opts.errorCode ?? 'BAD_REQUEST_ERROR', reason: opts.errorReason ?? 'Payment declined by the bank' };
+    }
+    if (opts.amount !== undefined || opts.currency !== undefined) {
+      order.paid = { amount: opts.amount ?? order.paid?.amount ?? order.total, currency: opts.currency ?? order.paid?.currency ?? 'INR' };
     }
     order.paymentStatus = outcome;
     const webhook = opts.webhook === false ? null : await this.webhooks.send(this.envelope(order.sender, [paymentStatusEntry(order, tx, now)]));
@@ -407,6 +424,7 @@ export class WhatsAppSimulator {
 
     try {
       if (r.call === 'lookup') {
+        if (this.lookupDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.lookupDelayMs).unref());
         const [status, payload] = this.lookup(r.configurationName ?? '', r.referenceId ?? '');
         return answer(status, payload);
       }

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { LessThan } from 'typeorm';
+import { IsNull, LessThan } from 'typeorm';
 import type { Database } from '../db/database';
 import { isUniqueViolation } from '../db/errors';
 import { IdempotencyRecordEntity } from '../db/entities';
@@ -9,6 +9,12 @@ import type { ServiceContext } from './context';
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 const WAIT_FOR_FIRST_MS = 30_000;
+/**
+ * A claim still without a result after this long belongs to a request that died with its process
+ * (a crash or kill between claim and result): the key is taken over instead of blocking every
+ * retry for a day. Far longer than a request can run (two upstream calls at the longest timeout).
+ */
+export const ABANDONED_CLAIM_MS = 5 * 60 * 1000;
 
 /** What a mutation stores to replay: ids of what it returned (reloaded fresh) and its userErrors. */
 export interface StoredResult {
@@ -53,7 +59,14 @@ export class IdempotencyService {
           ),
         );
       }
-      return JSON.parse(first.response!) as StoredResult;
+      if (first.response === null) {
+        // a fault, not an outcome: the client retries later with the same key
+        throw new Error(
+          `The first request with idempotency key ${JSON.stringify(key)} is still running after ${WAIT_FOR_FIRST_MS} ms; ` +
+            'retry later with the same key.',
+        );
+      }
+      return JSON.parse(first.response) as StoredResult;
     }
     try {
       const result = await work();
@@ -69,9 +82,11 @@ export class IdempotencyService {
   }
 
   private async claim(scope: string, key: string, operation: string, requestHash: string, now: Date): Promise<boolean> {
-    await this.db.transaction((m) =>
-      m.delete(IdempotencyRecordEntity, { scope, key, expiresAt: LessThan(this.db.param(now) as Date) }),
-    );
+    await this.db.transaction(async (m) => {
+      await m.delete(IdempotencyRecordEntity, { scope, key, expiresAt: LessThan(this.db.param(now) as Date) });
+      const abandonedBefore = new Date(now.getTime() - ABANDONED_CLAIM_MS);
+      await m.delete(IdempotencyRecordEntity, { scope, key, response: IsNull(), createdAt: LessThan(this.db.param(abandonedBefore) as Date) });
+    });
     try {
       await this.db.transaction((m) =>
         m.insert(IdempotencyRecordEntity, {

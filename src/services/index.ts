@@ -64,7 +64,7 @@ export function createServices(config: Config, db: Database, logger: Logger): Se
     }),
     orderQueries,
     verifier,
-    webhooks: new WebhookInbox(db, events, verifier, logger, { pollMs: config.relayPollMs, leaseMs: 60_000 }),
+    webhooks: new WebhookInbox(db, events, verifier, logger, { pollMs: config.relayPollMs, leaseMs }),
     reconciliation: new ReconciliationService(db),
   };
 }

@@ -18,6 +18,8 @@ export interface OutboxOptions {
 export type DeliveryOutcome =
   | { kind: 'accepted'; message: OutboundMessageEntity }
   | { kind: 'queued'; message: OutboundMessageEntity; error: UpstreamError }
+  /** not sent: an earlier message of the same order is still queued and must go first */
+  | { kind: 'deferred'; message: OutboundMessageEntity }
   | { kind: 'failed'; message: OutboundMessageEntity; error: UpstreamError };
 
 /**
@@ -72,17 +74,20 @@ export class Outbox {
     const due = await this.db.manager
       .createQueryBuilder(OutboundMessageEntity, 'm')
       .select('m.id', 'id')
+      .addSelect('m.lockedUntil', 'lockedUntil')
       .where('m.status = :status', { status: 'QUEUED' })
       .andWhere('m.nextAttemptAt <= :now', { now: this.db.param(now) })
       .andWhere('(m.lockedUntil IS NULL OR m.lockedUntil < :now)', { now: this.db.param(now) })
       .orderBy('m.nextAttemptAt', 'ASC')
+      .addOrderBy('m.createdAt', 'ASC')
       .limit(limit)
-      .getRawMany<{ id: string }>();
+      .getRawMany<{ id: string; lockedUntil: unknown }>();
     let sent = 0;
-    for (const { id } of due) {
+    for (const { id, lockedUntil } of due) {
       if (this.stopped) break;
       if (!(await this.claim(id, now))) continue; // another worker has it
-      const outcome = await this.deliver(id, 'SYSTEM');
+      // an expired lease means its holder died, maybe after WhatsApp accepted the message
+      const outcome = await this.deliver(id, 'SYSTEM', { interrupted: lockedUntil !== null });
       if (outcome.kind === 'accepted') sent++;
     }
     return sent;
@@ -103,14 +108,25 @@ export class Outbox {
   }
 
   /** Sends a message whose lease the caller holds, and records the outcome. */
-  async deliver(messageId: string, source: EventSource): Promise<DeliveryOutcome> {
+  async deliver(messageId: string, source: EventSource, opts: { interrupted?: boolean } = {}): Promise<DeliveryOutcome> {
     const message = await this.db.manager.findOneByOrFail(OutboundMessageEntity, { id: messageId });
     const order = await this.db.manager.findOneByOrFail(OrderEntity, { id: message.orderId });
+    // WhatsApp refuses an order_status for an order whose order_details it has not accepted yet
+    // (and would apply two status changes in the wrong order): a message waits for the earlier
+    // queued messages of its order
+    const earlier = await this.earlierQueued(message);
+    if (earlier) return this.defer(message, earlier);
     let wamid: string | null = null;
+    let alreadyAccepted = false;
     let failure: UpstreamError | null = null;
     try {
       const client = await this.clients.forPhoneNumber(order.phoneNumberId);
-      wamid = (await client.sendMessage(JSON.parse(message.payload))).wamid;
+      // After an interrupted send, WhatsApp may already have the order: its payment lookup knows
+      // every reference it accepted an order_details for, so ask before sending it a second time.
+      if (opts.interrupted && message.kind === 'ORDER_DETAILS') {
+        alreadyAccepted = (await client.lookupPayment(order.paymentConfiguration, order.referenceId)) !== null;
+      }
+      if (!alreadyAccepted) wamid = (await client.sendMessage(JSON.parse(message.payload))).wamid;
     } catch (err) {
       failure =
         err instanceof UpstreamError
@@ -125,14 +141,17 @@ export class Outbox {
       current.attempts += 1;
       current.lockedUntil = null;
       current.updatedAt = now;
-      if (wamid) {
+      if (wamid || alreadyAccepted) {
         current.status = 'ACCEPTED';
-        current.wamid = wamid;
+        current.wamid = wamid ?? current.wamid;
+        if (alreadyAccepted) current.attempts -= 1; // nothing was sent this time
         current.nextAttemptAt = null;
         current.errorCode = null;
         current.errorMessage = null;
         await m.save(current);
-        published.push(await recordMessageChange(m, order, current, 'QUEUED', 'ACCEPTED', source));
+        published.push(
+          await recordMessageChange(m, order, current, 'QUEUED', 'ACCEPTED', source, alreadyAccepted ? 'confirmed by the payment lookup after an interrupted send' : null),
+        );
         return { kind: 'accepted', message: current };
       }
       const error = failure!;
@@ -164,6 +183,26 @@ export class Outbox {
     return outcome;
   }
 
+  private earlierQueued(message: OutboundMessageEntity): Promise<OutboundMessageEntity | null> {
+    return this.db.manager
+      .createQueryBuilder(OutboundMessageEntity, 'm')
+      .where('m.orderId = :orderId', { orderId: message.orderId })
+      .andWhere('m.status = :status', { status: 'QUEUED' })
+      .andWhere('m.createdAt < :createdAt', { createdAt: this.db.param(message.createdAt) })
+      .orderBy('m.createdAt', 'ASC')
+      .getOne();
+  }
+
+  /** Leaves the message queued, unclaimed and unattempted, due together with the earlier one (which sorts first). */
+  private async defer(message: OutboundMessageEntity, earlier: OutboundMessageEntity): Promise<DeliveryOutcome> {
+    const now = new Date();
+    const due = earlier.nextAttemptAt && earlier.nextAttemptAt > now ? earlier.nextAttemptAt : now;
+    await this.db.transaction((m) =>
+      m.update(OutboundMessageEntity, { id: message.id, status: 'QUEUED' }, { lockedUntil: null, nextAttemptAt: due, updatedAt: now }),
+    );
+    return { kind: 'deferred', message: await this.db.manager.findOneByOrFail(OutboundMessageEntity, { id: message.id }) };
+  }
+
   /** Exponential backoff with full jitter, so a recovering upstream is not hit in lockstep. */
   backoff(attempts: number): number {
     const ceiling = Math.min(this.options.retryMaxMs, this.options.retryBaseMs * 2 ** Math.min(attempts - 1, 30));
@@ -178,13 +217,15 @@ function recordMessageChange(
   from: string,
   to: string,
   source: EventSource,
+  note: string | null = null,
 ): Promise<OrderEventEntity> {
+  const why = note ?? message.errorMessage;
   return recordEvent(m, order, {
     type: 'MESSAGE_STATUS_CHANGED',
     source,
     fromStatus: from,
     toStatus: to,
-    detail: message.errorMessage ? `${message.kind}: ${message.errorMessage}` : message.kind,
+    detail: why ? `${message.kind}: ${why}` : message.kind,
   });
 }
 

@@ -26,12 +26,9 @@ export async function applyLookup(
   if (!lookup) {
     if (hint) {
       events.push(
-        await recordEvent(m, order, {
-          type: 'PAYMENT_DISCREPANCY',
-          source,
-          toStatus: hint.status,
-          detail: `a webhook reported a ${hint.status} payment but WhatsApp's payment lookup has no payment for this order`,
-        }),
+        ...(await recordDiscrepancies(m, order, source, hint.status, [
+          `a webhook reported a ${hint.status} payment but WhatsApp's payment lookup has no payment for this order`,
+        ])),
       );
     }
     // WhatsApp knows no payment yet: a NEW payment is confirmed as it is
@@ -92,8 +89,33 @@ export async function applyLookup(
       }),
     );
   }
-  for (const detail of discrepancies) {
-    events.push(await recordEvent(m, order, { type: 'PAYMENT_DISCREPANCY', source, toStatus: to, detail }));
+  events.push(...(await recordDiscrepancies(m, order, source, to, discrepancies)));
+  return events;
+}
+
+/**
+ * Every lookup re-checks the payment, so a duplicate webhook or a second verifyPayment finds the
+ * same discrepancy again: each one is recorded once per order, not once per look.
+ */
+async function recordDiscrepancies(
+  m: EntityManager,
+  order: OrderEntity,
+  source: EventSource,
+  toStatus: PaymentStatus | null,
+  details: string[],
+): Promise<OrderEventEntity[]> {
+  if (details.length === 0) return [];
+  const recorded = await m.find(OrderEventEntity, {
+    select: { id: true, toStatus: true, detail: true },
+    where: { orderId: order.id, type: 'PAYMENT_DISCREPANCY' },
+  });
+  const key = (status: string | null, detail: string | null) => `${status ?? ''}\n${detail ?? ''}`;
+  const known = new Set(recorded.map((e) => key(e.toStatus, e.detail)));
+  const events: OrderEventEntity[] = [];
+  for (const detail of details) {
+    if (known.has(key(toStatus, detail))) continue;
+    known.add(key(toStatus, detail));
+    events.push(await recordEvent(m, order, { type: 'PAYMENT_DISCREPANCY', source, toStatus, detail }));
   }
   return events;
 }
@@ -106,11 +128,14 @@ function sameAmount(paid: { value: number; offset: number }, order: OrderEntity)
 async function upsertTransactions(m: EntityManager, payment: PaymentEntity, lookup: LookupPayment, now: Date): Promise<void> {
   const existing = await m.find(TransactionEntity, { where: { paymentId: payment.id } });
   const byId = new Map(existing.map((t) => [t.transactionId, t]));
+  let created = 0;
   for (const t of lookup.transactions) {
     if (!t.status) continue;
+    // transactions are listed by createdAt: several first seen in one lookup keep the lookup's
+    // order (oldest first) instead of the random order of their ids
     const row =
       byId.get(t.id) ??
-      m.create(TransactionEntity, { id: randomUUID(), paymentId: payment.id, transactionId: t.id, createdAt: now });
+      m.create(TransactionEntity, { id: randomUUID(), paymentId: payment.id, transactionId: t.id, createdAt: new Date(now.getTime() + created++) });
     Object.assign(row, {
       gateway: t.gateway,
       pgTransactionId: t.pgTransactionId,

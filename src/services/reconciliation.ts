@@ -138,9 +138,12 @@ export class ReconciliationService {
     const money = (value: number | null, offset: number | null, currency: string | null) =>
       value === null || offset === null ? null : { value: Number(value), offset: Number(offset), currency: currency ?? r.currency };
     const hasTx = r.transactionId !== null;
+    // only a successful transaction paid anything: the amount a failed or pending attempt
+    // carries is what was asked for, and showing it as paid would mislead the settlement match
     const paid = hasTx
-      ? money(r.txAmount, r.txAmountOffset, r.txCurrency) ??
-        (r.txStatus === 'SUCCESS' ? money(r.paymentAmount, r.paymentAmountOffset, r.paymentCurrency) : null)
+      ? r.txStatus === 'SUCCESS'
+        ? money(r.txAmount, r.txAmountOffset, r.txCurrency) ?? money(r.paymentAmount, r.paymentAmountOffset, r.paymentCurrency)
+        : null
       : r.paymentStatus === 'CAPTURED'
         ? money(r.paymentAmount, r.paymentAmountOffset, r.paymentCurrency)
         : null;

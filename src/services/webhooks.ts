@@ -239,7 +239,8 @@ export class WebhookInbox {
       }),
     );
     if (update.status === 'FAILED') {
-      published.push(...(await undoRefusedStatusChange(m, message, error ? describe(error) : 'message failed', error?.code, 'WEBHOOK')));
+      // the code goes separately: undoRefusedStatusChange puts it in front of the reason itself
+      published.push(...(await undoRefusedStatusChange(m, message, error ? errorText(error) : 'message failed', error?.code, 'WEBHOOK')));
     }
     return null;
   }
@@ -304,7 +305,11 @@ export class WebhookInbox {
   }
 }
 
+function errorText(error: WebhookError): string {
+  return error.details ?? error.message ?? error.title ?? 'error';
+}
+
 function describe(error: WebhookError): string {
-  const text = error.details ?? error.message ?? error.title ?? 'error';
+  const text = errorText(error);
   return error.code !== null ? `${error.code} ${text}` : text;
 }

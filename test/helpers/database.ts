@@ -15,9 +15,9 @@ export interface TestDatabase {
 }
 
 /** A fresh, empty database for one test file (never shared, so files can run in parallel). */
-export async function createTestDatabase(): Promise<TestDatabase> {
+export async function createTestDatabase(dialect: 'sqlite' | 'postgres' = TEST_DIALECT): Promise<TestDatabase> {
   const dataDir = mkdtempSync(join(tmpdir(), 'wpg-test-'));
-  if (TEST_DIALECT === 'sqlite') {
+  if (dialect === 'sqlite') {
     return {
       url: `sqlite:${join(dataDir, 'gateway.sqlite')}`,
       dataDir,

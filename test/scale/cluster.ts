@@ -1,0 +1,126 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { Database } from '../../src/db/database';
+import { WhatsAppSimulator } from '../../src/sandbox/simulator';
+import { createTestDatabase, TestDatabase } from '../helpers/database';
+
+export const SCALE_APP_SECRET = 'scale-app-secret-0123456789';
+export const SCALE_ADMIN_KEY = 'scale-admin-key-0123456789abcdef';
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const MAIN = join(__dirname, '../../dist/src/main.js');
+
+export interface Instance {
+  name: string;
+  url: string;
+  process: ChildProcess;
+  log: string[];
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export interface Cluster {
+  database: TestDatabase;
+  sim: WhatsAppSimulator;
+  instances: Instance[];
+  start(name: string): Promise<Instance>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A fresh PostgreSQL database migrated once (as a deploy would), one shared WhatsApp simulator, and
+ * gateway instances started as separate processes from the built code, sharing Redis.
+ */
+export async function startCluster(): Promise<Cluster> {
+  const database = await createTestDatabase('postgres');
+  const db = await Database.connect(database.url);
+  await db.runMigrations();
+  await db.close();
+  const sim = new WhatsAppSimulator({ timeoutHoldMs: 1500, webhookDelayMs: 5 });
+  await sim.start(0);
+  const prefix = `scale-${database.url.split('/').pop()}`;
+  const instances: Instance[] = [];
+
+  const start = async (name: string): Promise<Instance> => {
+    const child = spawn(process.execPath, [MAIN], {
+      env: {
+        PATH: process.env.PATH,
+        NODE_ENV: 'development',
+        SANDBOX: 'false',
+        PORT: '0',
+        HOST: '127.0.0.1',
+        DATABASE_URL: database.url,
+        REDIS_URL,
+        REDIS_PREFIX: prefix,
+        MIGRATE_ON_START: 'false',
+        WHATSAPP_API_URL: sim.url,
+        DIALOG360_API_URL: sim.url,
+        SECRETS_KEY: 'ef'.repeat(32),
+        ADMIN_API_KEY: SCALE_ADMIN_KEY,
+        WHATSAPP_APP_SECRET: SCALE_APP_SECRET,
+        WHATSAPP_VERIFY_TOKEN: 'scale-verify',
+        UPSTREAM_TIMEOUT_MS: '500',
+        RETRY_BASE_MS: '20',
+        RETRY_MAX_MS: '300',
+        RELAY_POLL_MS: '50',
+        LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const log: string[] = [];
+    let resolveUrl!: (url: string) => void;
+    const urlKnown = new Promise<string>((r) => (resolveUrl = r));
+    const collect = (chunk: Buffer) => {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) {
+        log.push(line);
+        if (process.env.SCALE_DEBUG && line.includes('"level":50')) process.stderr.write(`[${name}] ${line}\n`);
+        if (line.includes('"gateway started"')) resolveUrl(JSON.parse(line).url);
+      }
+    };
+    child.stdout!.on('data', collect);
+    child.stderr!.on('data', collect);
+    const exited = once(child, 'exit').then(() => {
+      throw new Error(`${name} exited before it started:\n${log.join('\n')}`);
+    });
+    const url = await Promise.race([urlKnown, exited]);
+    exited.catch(() => undefined);
+    const instance: Instance = {
+      name,
+      url,
+      process: child,
+      log,
+      kill: async (signal = 'SIGTERM') => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const done = once(child, 'exit');
+        child.kill(signal);
+        const force = setTimeout(() => child.kill('SIGKILL'), 10000);
+        await done;
+        clearTimeout(force);
+      },
+    };
+    instances.push(instance);
+    return instance;
+  };
+
+  return {
+    database,
+    sim,
+    instances,
+    start,
+    stop: async () => {
+      await Promise.all(instances.map((i) => i.kill('SIGTERM')));
+      await sim.stop();
+      await database.drop();
+    },
+  };
+}
+
+export async function gql<T = any>(url: string, key: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  const res = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as { data?: T; errors?: unknown[] };
+  if (body.errors?.length) throw new Error(`GraphQL errors from ${url}: ${JSON.stringify(body.errors)}`);
+  return body.data as T;
+}
