@@ -6,13 +6,21 @@ import { WriteQueue } from './write-queue';
 /**
  * The gateway's handle on its database. Every write goes through `transaction`, which on sqlite
  * runs the transactions one after another (see WriteQueue) and on Postgres lets them run in
- * parallel on the pool. Reads use `manager` directly.
+ * parallel on the pool. Reads use `manager`.
+ *
+ * On a sqlite file, reads have a connection of their own: TypeORM's sqlite driver has one
+ * connection per DataSource, and a read on the writers' connection would see the rows of a
+ * transaction still in progress (which may yet roll back). In WAL mode the read connection sees
+ * exactly what is committed.
  */
 export class Database {
   readonly dialect: Dialect;
   private readonly writes = new WriteQueue();
 
-  constructor(readonly dataSource: DataSource) {
+  constructor(
+    readonly dataSource: DataSource,
+    private readonly readSource: DataSource = dataSource,
+  ) {
     this.dialect = dataSource.options.type === 'sqlite' ? 'sqlite' : 'postgres';
   }
 
@@ -20,17 +28,20 @@ export class Database {
     dialectOf(databaseUrl);
     const dataSource = createDataSource(databaseUrl, extras);
     await dataSource.initialize();
-    const db = new Database(dataSource);
-    if (db.dialect === 'sqlite') {
-      // one connection serves everything, so referential checks and lock waits are set once here
-      await dataSource.query('PRAGMA foreign_keys = ON');
-      await dataSource.query('PRAGMA synchronous = NORMAL');
-    }
-    return db;
+    if (dataSource.options.type !== 'sqlite') return new Database(dataSource);
+    await dataSource.query('PRAGMA foreign_keys = ON');
+    await dataSource.query('PRAGMA synchronous = NORMAL');
+    if (databaseUrl === 'sqlite::memory:') return new Database(dataSource);
+    const readSource = createDataSource(databaseUrl, extras);
+    await readSource.initialize();
+    // a write through the read connection is a bug: make sqlite refuse it
+    await readSource.query('PRAGMA query_only = ON');
+    return new Database(dataSource, readSource);
   }
 
+  /** For reads: committed data only. Writes go through `transaction`. */
   get manager(): EntityManager {
-    return this.dataSource.manager;
+    return this.readSource.manager;
   }
 
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
@@ -60,10 +71,11 @@ export class Database {
   }
 
   async ping(): Promise<void> {
-    await this.dataSource.query('SELECT 1');
+    await this.readSource.query('SELECT 1');
   }
 
   async close(): Promise<void> {
+    if (this.readSource !== this.dataSource && this.readSource.isInitialized) await this.readSource.destroy();
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
   }
 }

@@ -63,3 +63,42 @@ describe('write transactions under concurrency (real database file)', () => {
     expect(await count('<', '2030-01-01T00:00:00.501Z')).toBe(1);
   });
 });
+
+describe('reads during a write transaction', () => {
+  let database: TestDatabase;
+  let db: Database;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    db = await Database.connect(database.url);
+    await db.runMigrations();
+  });
+  afterAll(async () => {
+    await db.close();
+    await database.drop();
+  });
+
+  it('never see rows of a transaction that has not committed (and later rolls back)', async () => {
+    const id = randomUUID();
+    let release!: () => void;
+    const inside = new Promise<void>((r) => (release = r));
+    let written!: () => void;
+    const wrote = new Promise<void>((r) => (written = r));
+    const tx = db.transaction(async (m) => {
+      await m.insert(BusinessEntity, { id, name: 'uncommitted', wabaId: null, createdAt: new Date() });
+      written();
+      await inside;
+      throw new Error('roll back');
+    });
+    await wrote;
+    expect(await db.manager.findOneBy(BusinessEntity, { id })).toBeNull();
+    release();
+    await expect(tx).rejects.toThrow('roll back');
+    expect(await db.manager.findOneBy(BusinessEntity, { id })).toBeNull();
+  });
+
+  it('see a transaction as soon as it committed', async () => {
+    const id = randomUUID();
+    await db.transaction((m) => m.insert(BusinessEntity, { id, name: 'committed', wabaId: null, createdAt: new Date() }));
+    expect(await db.manager.findOneBy(BusinessEntity, { id })).toMatchObject({ name: 'committed' });
+  });
+});
