@@ -185,4 +185,29 @@ describe('two gateway instances on PostgreSQL + Redis', () => {
       expect(new Set(accepted.map((m) => m.referenceId)).size).toBe(stored.length);
     }, 60000);
   });
+
+  it('1,000 concurrent subscribers on one instance each receive every one of 100 events', async () => {
+    const SUBSCRIBERS = 1000;
+    const CHANGES = 100;
+    const input = orderInput(shop, { referenceId: 'FANOUT-1' });
+    await gql(a.url, shop.keys.STOREFRONT, SEND, { input });
+    const query = `subscription { orderStatusChanged(referenceId: "FANOUT-1") { eventId to } }`;
+    const subs = Array.from({ length: SUBSCRIBERS }, () => subscribeWs(a.url, shop.keys.OPS, query));
+    await Promise.all(subs.map((x) => x.connected));
+    await new Promise((r) => setTimeout(r, 1000)); // every subscribe message is in
+    const cycle = ['PROCESSING', 'PARTIALLY_SHIPPED', 'SHIPPED'];
+    for (let i = 0; i < CHANGES; i++) {
+      // changes go through the other instance: delivery crosses Redis
+      const res = (await gql(b.url, shop.keys.OPS, UPDATE, { input: { referenceId: 'FANOUT-1', status: cycle[i % 3] } })).updateOrderStatus;
+      expect(res.userErrors).toEqual([]);
+    }
+    for (const sub of subs) await sub.waitFor(CHANGES, 60000);
+    const expected = subs[0].received.map((d) => d.orderStatusChanged.eventId);
+    expect(new Set(expected).size).toBe(CHANGES);
+    for (const sub of subs) {
+      expect(sub.received.map((d) => d.orderStatusChanged.eventId)).toEqual(expected);
+      expect(sub.errors).toEqual([]);
+    }
+    await Promise.all(subs.map((x) => x.dispose()));
+  }, 180000);
 });
