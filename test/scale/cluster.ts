@@ -30,7 +30,7 @@ export interface Cluster {
  * A fresh PostgreSQL database migrated once (as a deploy would), one shared WhatsApp simulator, and
  * gateway instances started as separate processes from the built code, sharing Redis.
  */
-export async function startCluster(): Promise<Cluster> {
+export async function startCluster(opts: { redisUrl?: string } = {}): Promise<Cluster> {
   const database = await createTestDatabase('postgres');
   const db = await Database.connect(database.url);
   await db.runMigrations();
@@ -49,7 +49,7 @@ export async function startCluster(): Promise<Cluster> {
         PORT: '0',
         HOST: '127.0.0.1',
         DATABASE_URL: database.url,
-        REDIS_URL,
+        REDIS_URL: opts.redisUrl ?? REDIS_URL,
         REDIS_PREFIX: prefix,
         MIGRATE_ON_START: 'false',
         WHATSAPP_API_URL: sim.url,
@@ -123,4 +123,33 @@ export async function gql<T = any>(url: string, key: string, query: string, vari
   const body = (await res.json()) as { data?: T; errors?: unknown[] };
   if (body.errors?.length) throw new Error(`GraphQL errors from ${url}: ${JSON.stringify(body.errors)}`);
   return body.data as T;
+}
+
+/** A Redis server of the test's own, on its own port, so the test can take it down and back up. */
+export async function startPrivateRedis(port: number): Promise<{ url: string; stop(): Promise<void>; start(): Promise<void> }> {
+  let server: ChildProcess | null = null;
+  const start = async () => {
+    server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    for (let i = 0; i < 100; i++) {
+      const ok = await new Promise<boolean>((resolve) => {
+        const socket = require('node:net').connect(port, '127.0.0.1');
+        socket.once('connect', () => (socket.end(), resolve(true)));
+        socket.once('error', () => resolve(false));
+      });
+      if (ok) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`redis-server did not start on port ${port}`);
+  };
+  await start();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    start,
+    stop: async () => {
+      if (!server || server.exitCode !== null) return;
+      const done = once(server, 'exit');
+      server.kill('SIGKILL');
+      await done;
+    },
+  };
 }
