@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isHttpUrl } from './domain/text';
 
 /**
  * The gateway's configuration, read from the environment once at start. Every problem is reported
@@ -187,15 +188,6 @@ function defaultDataDir(databaseUrl: string): string {
 
 function isTrue(v: string): boolean {
   return /^(true|1)$/i.test(v);
-}
-
-function isHttpUrl(v: string): boolean {
-  try {
-    const u = new URL(v);
-    return u.protocol === 'https:' || u.protocol === 'http:';
-  } catch {
-    return false;
-  }
 }
 
 function stripSlash(url: string): string {

@@ -24,18 +24,3 @@ export function canAdvanceMessage(from: MessageStatus, to: MessageStatus): boole
 export function isFinalMessage(status: MessageStatus): boolean {
   return status === 'FAILED' || status === 'READ';
 }
-
-const WIRE_MESSAGE_STATUS: ReadonlyMap<string, MessageStatus> = new Map<string, MessageStatus>([
-  ['sent', 'SENT'],
-  ['delivered', 'DELIVERED'],
-  ['read', 'READ'],
-  ['failed', 'FAILED'],
-]);
-
-/**
- * Only the statuses WhatsApp's webhooks report; QUEUED and ACCEPTED are the gateway's own.
- * Unknown values (Meta adds some, e.g. "deleted") give null so the webhook is kept, not lost.
- */
-export function fromWireMessageStatus(s: string): MessageStatus | null {
-  return WIRE_MESSAGE_STATUS.get(s.toLowerCase()) ?? null;
-}

@@ -12,7 +12,6 @@ export type StatusChange =
   | { kind: 'refused'; error: UserError };
 
 /** Both spellings exist in Meta's docs; which one WhatsApp accepts is configurable upstream. */
-export type PartiallyShippedSpelling = 'partially_shipped' | 'partially-shipped';
 
 /** The status machine alone, ignoring payments. Same status is not a transition. */
 export function isTransitionAllowed(from: OrderStatus, to: OrderStatus): boolean {
@@ -45,26 +44,4 @@ export function checkStatusChange(
 /** What a dashboard may offer next: exactly the changes checkStatusChange accepts. */
 export function allowedTransitions(from: OrderStatus, paymentStatus: PaymentStatus): OrderStatus[] {
   return ORDER_STATUSES.filter((to) => checkStatusChange(from, to, paymentStatus).kind === 'ok');
-}
-
-const WIRE_ORDER_STATUS: Readonly<Record<OrderStatus, string>> = {
-  PENDING: 'pending',
-  PROCESSING: 'processing',
-  PARTIALLY_SHIPPED: 'partially_shipped',
-  SHIPPED: 'shipped',
-  COMPLETED: 'completed',
-  CANCELED: 'canceled',
-};
-
-export function toWireOrderStatus(
-  status: OrderStatus,
-  partiallyShippedSpelling: PartiallyShippedSpelling = 'partially_shipped',
-): string {
-  return status === 'PARTIALLY_SHIPPED' ? partiallyShippedSpelling : WIRE_ORDER_STATUS[status];
-}
-
-/** Lenient on input: accepts either partially-shipped spelling and any letter case. */
-export function fromWireOrderStatus(s: string): OrderStatus | null {
-  const wire = s.toLowerCase().replace('partially-shipped', 'partially_shipped');
-  return ORDER_STATUSES.find((status) => WIRE_ORDER_STATUS[status] === wire) ?? null;
 }

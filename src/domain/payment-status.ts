@@ -1,11 +1,6 @@
 // Payment status only moves forward. Webhooks arrive late, twice and out of order, so a stale
 // PENDING must never overwrite a CAPTURED: every update is checked with canAdvancePayment.
-import {
-  PAYMENT_STATUSES,
-  TRANSACTION_STATUSES,
-  type PaymentStatus,
-  type TransactionStatus,
-} from './types';
+import type { PaymentStatus } from './types';
 
 /**
  * Every status reachable from each status in NEW -> PENDING -> CAPTURED | FAILED | CANCELED,
@@ -36,15 +31,4 @@ export function isFinalPayment(status: PaymentStatus): boolean {
  */
 export function blocksCancel(status: PaymentStatus): boolean {
   return status === 'PENDING' || status === 'CAPTURED';
-}
-
-/** Unknown values give null so the caller can look the payment up instead of failing. */
-export function fromWirePaymentStatus(s: string): PaymentStatus | null {
-  const upper = s.toUpperCase();
-  return PAYMENT_STATUSES.find((status) => status === upper) ?? null;
-}
-
-export function fromWireTransactionStatus(s: string): TransactionStatus | null {
-  const upper = s.toUpperCase();
-  return TRANSACTION_STATUSES.find((status) => status === upper) ?? null;
 }

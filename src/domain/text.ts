@@ -12,3 +12,13 @@ export function codePointLength(s: string): number {
 export function isBlank(s: string): boolean {
   return s.trim() === '';
 }
+
+/** An absolute http(s) URL (for configured upstream base URLs; never fetched on a caller's behalf). */
+export function isHttpUrl(v: string): boolean {
+  try {
+    const u = new URL(v);
+    return u.protocol === 'https:' || u.protocol === 'http:';
+  } catch {
+    return false;
+  }
+}

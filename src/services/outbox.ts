@@ -6,6 +6,7 @@ import type { Logger } from '../logger';
 import { UpstreamError } from '../whatsapp/upstream-error';
 import { EventBus, recordEvent } from './events';
 import type { UpstreamClients } from './upstream';
+import { WorkerLoop } from './worker-loop';
 
 export interface OutboxOptions {
   retryBaseMs: number;
@@ -30,9 +31,6 @@ export type DeliveryOutcome =
  * two workers (or two instances) never send the same message at the same time.
  */
 export class Outbox {
-  private timer: NodeJS.Timeout | null = null;
-  private ticking: Promise<void> | null = null;
-  private stopped = false;
 
   constructor(
     private readonly db: Database,
@@ -40,32 +38,17 @@ export class Outbox {
     private readonly events: EventBus,
     private readonly logger: Logger,
     private readonly options: OutboxOptions,
-  ) {}
+  ) {
+    this.loop = new WorkerLoop('outbox relay', () => this.tick(), options.pollMs, logger);
+  }
+
+  private readonly loop: WorkerLoop;
+  start = () => this.loop.start();
+  stop = () => this.loop.stop();
 
   /** The lease a request takes on a message it creates, so the relay leaves it alone meanwhile. */
   newLease(now = new Date()): Date {
     return new Date(now.getTime() + this.options.leaseMs);
-  }
-
-  start(): void {
-    this.stopped = false;
-    const loop = () => {
-      if (this.stopped) return;
-      this.ticking = this.tick()
-        .then(() => undefined)
-        .catch((err) => this.logger.error({ err }, 'outbox relay pass failed; retrying'))
-        .finally(() => {
-          this.ticking = null;
-          if (!this.stopped) this.timer = setTimeout(loop, this.options.pollMs);
-        });
-    };
-    this.timer = setTimeout(loop, 0);
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.ticking;
   }
 
   /** One relay pass: claim the messages that are due and send them. */
@@ -84,7 +67,7 @@ export class Outbox {
       .getRawMany<{ id: string; lockedUntil: unknown }>();
     let sent = 0;
     for (const { id, lockedUntil } of due) {
-      if (this.stopped) break;
+      if (this.loop.stopped) break;
       if (!(await this.claim(id, now))) continue; // another worker has it
       // an expired lease means its holder died, maybe after WhatsApp accepted the message
       const outcome = await this.deliver(id, 'SYSTEM', { interrupted: lockedUntil !== null });

@@ -9,6 +9,7 @@ import {
 } from '../db/entities';
 import { encryptSecret, generateApiKeySecret, hashApiKeySecret } from '../db/secrets';
 import { userError } from '../domain/errors';
+import { isHttpUrl } from '../domain/text';
 import type { ApiKeyRole, PaymentGateway, UpstreamProvider, UserError } from '../domain/types';
 import { canSeeBusiness, ServiceContext } from './context';
 import type { EventBus } from './events';
@@ -236,13 +237,4 @@ export class TenancyService {
 
 function unknownBusiness(): UserError {
   return invalid(['input', 'businessId'], 'No business has this id; use the id returned by createBusiness or businesses.');
-}
-
-function isHttpUrl(v: string): boolean {
-  try {
-    const u = new URL(v);
-    return u.protocol === 'https:' || u.protocol === 'http:';
-  } catch {
-    return false;
-  }
 }

@@ -10,6 +10,7 @@ import type { EventBus } from './events';
 import type { OrderQueries } from './order-queries';
 import { applyLookup } from './payments';
 import type { UpstreamClients } from './upstream';
+import { WorkerLoop } from './worker-loop';
 
 export interface VerifierOptions {
   retryBaseMs: number;
@@ -31,10 +32,6 @@ export interface PaymentResult {
  * reached nothing changes and the payment is retried with backoff until it answers.
  */
 export class PaymentVerifier {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private again = false;
-  private stopped = true;
 
   constructor(
     private readonly db: Database,
@@ -43,41 +40,16 @@ export class PaymentVerifier {
     private readonly queries: OrderQueries,
     private readonly logger: Logger,
     private readonly options: VerifierOptions,
-  ) {}
-
-  start(): void {
-    this.stopped = false;
-    this.schedule(0);
+  ) {
+    this.loop = new WorkerLoop('payment verification', () => this.pass(), options.pollMs, logger);
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
-  }
+  private readonly loop: WorkerLoop;
+  start = () => this.loop.start();
+  stop = () => this.loop.stop();
+  /** A payment became due: look it up soon. */
+  kick = () => this.loop.kick();
 
-  /** Something became due: run a pass soon (coalesced with one already running). */
-  kick(): void {
-    if (this.stopped) return;
-    if (this.running) this.again = true;
-    else this.schedule(0);
-  }
-
-  private schedule(delay: number): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.running = this.pass()
-        .catch((err) => this.logger.error({ err }, 'payment verification pass failed; retrying'))
-        .finally(() => {
-          this.running = null;
-          if (this.stopped) return;
-          const now = this.again;
-          this.again = false;
-          this.schedule(now ? 0 : this.options.pollMs);
-        });
-    }, delay);
-  }
 
   /** One pass: claim the payments that are due and look each up. */
   async pass(limit = 50): Promise<void> {
@@ -92,7 +64,7 @@ export class PaymentVerifier {
       .getRawMany<{ id: string }>();
     await Promise.all(
       due.map(async ({ id }) => {
-        if (this.stopped) return;
+        if (this.loop.stopped) return;
         const claimed = await this.claim(id, now);
         if (claimed) await this.verifyClaimed(claimed);
       }),

@@ -24,6 +24,7 @@ import {
 import { EventBus, recordEvent } from './events';
 import { undoRefusedStatusChange } from './outbox';
 import type { PaymentVerifier } from './verification';
+import { WorkerLoop } from './worker-loop';
 
 export interface WebhookInboxOptions {
   pollMs: number;
@@ -37,10 +38,6 @@ export interface WebhookInboxOptions {
  * exactly once; a claim is a compare-and-set on its lease, so two workers never process one twice.
  */
 export class WebhookInbox {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private again = false;
-  private stopped = true;
 
   constructor(
     private readonly db: Database,
@@ -48,7 +45,14 @@ export class WebhookInbox {
     private readonly verifier: PaymentVerifier,
     private readonly logger: Logger,
     private readonly options: WebhookInboxOptions,
-  ) {}
+  ) {
+    this.loop = new WorkerLoop('webhook processing', () => this.pass(), options.pollMs, logger);
+  }
+
+  private readonly loop: WorkerLoop;
+  start = () => this.loop.start();
+  stop = () => this.loop.stop();
+  kick = () => this.loop.kick();
 
   async store(rawBody: Buffer, authenticatedBy: 'SIGNATURE' | 'TOKEN'): Promise<string> {
     const id = randomUUID();
@@ -70,39 +74,6 @@ export class WebhookInbox {
     return id;
   }
 
-  start(): void {
-    this.stopped = false;
-    this.schedule(0);
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
-  }
-
-  kick(): void {
-    if (this.stopped) return;
-    if (this.running) this.again = true;
-    else this.schedule(0);
-  }
-
-  private schedule(delay: number): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.running = this.pass()
-        .catch((err) => this.logger.error({ err }, 'webhook processing pass failed; retrying'))
-        .finally(() => {
-          this.running = null;
-          if (this.stopped) return;
-          const now = this.again;
-          this.again = false;
-          this.schedule(now ? 0 : this.options.pollMs);
-        });
-    }, delay);
-  }
-
   /** Processes stored webhooks in arrival order until none is waiting. */
   async pass(batch = 50): Promise<void> {
     for (;;) {
@@ -116,10 +87,10 @@ export class WebhookInbox {
         .addOrderBy('w.id', 'ASC')
         .limit(batch)
         .getRawMany<{ id: string }>();
-      if (waiting.length === 0 || this.stopped) return;
+      if (waiting.length === 0 || this.loop.stopped) return;
       let verifyDue = false;
       for (const { id } of waiting) {
-        if (this.stopped) return;
+        if (this.loop.stopped) return;
         if (!(await this.claim(id, now))) continue;
         verifyDue = (await this.process(id)) || verifyDue;
       }

@@ -11,6 +11,9 @@ import {
   fromWirePaymentStatus,
   fromWireTimestamp,
   fromWireTransactionStatus,
+  isObject,
+  Json,
+  text,
 } from './wire-mapping';
 
 export interface LookupTransaction {
@@ -40,19 +43,9 @@ export interface LookupPayment {
   transactions: LookupTransaction[];
 }
 
-type Json = Record<string, unknown>;
 
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function text(value: unknown): string | null {
-  if (typeof value === 'string' && value !== '') return value;
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  return null;
-}
-
-function parseTransaction(t: Json): LookupTransaction | null {
+/** One wire transaction (of a lookup or a payment webhook); null without an id. */
+export function parseWireTransaction(t: Json): LookupTransaction | null {
   const id = text(t.id);
   // Without an id a transaction cannot be told apart from the next report of the same one,
   // nor reconciled at the payment gateway; skipping it loses nothing the gateway could use.
@@ -78,7 +71,7 @@ function parseTransaction(t: Json): LookupTransaction | null {
 export function parseLookupPayment(p: Json, requestedReferenceId: string): LookupPayment {
   const rawStatus = typeof p.status === 'string' ? p.status : '';
   const transactions = Array.isArray(p.transactions)
-    ? p.transactions.filter(isObject).map(parseTransaction).filter((t): t is LookupTransaction => t !== null)
+    ? p.transactions.filter(isObject).map(parseWireTransaction).filter((t): t is LookupTransaction => t !== null)
     : [];
   return {
     referenceId: text(p.reference_id) ?? requestedReferenceId,

@@ -13,7 +13,11 @@ import {
   fromWirePaymentStatus,
   fromWireTimestamp,
   fromWireTransactionStatus,
+  isObject,
+  Json,
+  text,
 } from './wire-mapping';
+import { LookupTransaction, parseWireTransaction } from './lookup';
 
 export interface WebhookError {
   code: number | null;
@@ -23,20 +27,8 @@ export interface WebhookError {
   details: string | null;
 }
 
-export interface WebhookPaymentTransaction {
-  /** the payment gateway's order id (Razorpay `order_...`) */
-  id: string;
-  /** the payment gateway's payment id (Razorpay `pay_...`), once there is one */
-  pgTransactionId: string | null;
-  gateway: PaymentGateway | null;
-  status: TransactionStatus | null;
-  /** e.g. "upi" */
-  method: string | null;
-  errorCode: string | null;
-  errorReason: string | null;
-  createdAt: Date | null;
-  updatedAt: Date | null;
-}
+/** A transaction as a payment webhook reports it (same shape as the lookup's). */
+export type WebhookPaymentTransaction = LookupTransaction;
 
 export type WebhookMessageStatus = 'SENT' | 'DELIVERED' | 'READ' | 'FAILED';
 
@@ -107,17 +99,6 @@ const MESSAGE_STATUS_BY_WIRE: Record<string, WebhookMessageStatus> = {
   failed: 'FAILED',
 };
 
-type Json = Record<string, unknown>;
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function text(value: unknown): string | null {
-  if (typeof value === 'string' && value !== '') return value;
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  return null;
-}
 
 function integer(value: unknown): number | null {
   if (typeof value === 'number') return Number.isSafeInteger(value) ? value : null;
@@ -166,22 +147,7 @@ function parseErrors(value: unknown): WebhookError[] {
 }
 
 function parseTransaction(t: unknown): WebhookPaymentTransaction | null {
-  if (!isObject(t)) return null;
-  const id = text(t.id);
-  // Without an id a transaction cannot be recorded or reconciled; the lookup will give it.
-  if (id === null) return null;
-  const error = isObject(t.error) ? t.error : {};
-  return {
-    id,
-    pgTransactionId: text(t.pg_transaction_id),
-    gateway: fromWireGateway(t.type),
-    status: fromWireTransactionStatus(t.status),
-    method: isObject(t.method) ? text(t.method.type) : text(t.method),
-    errorCode: text(error.code),
-    errorReason: text(error.reason),
-    createdAt: fromWireTimestamp(t.created_timestamp),
-    updatedAt: fromWireTimestamp(t.updated_timestamp),
-  };
+  return isObject(t) ? parseWireTransaction(t) : null;
 }
 
 function parseStatus(out: Collector, s: unknown, phoneNumberId: string | null): boolean {

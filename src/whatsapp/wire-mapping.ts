@@ -114,3 +114,16 @@ export function fromWireMoney(value: unknown): WireMoney | null {
   const o = toInteger((value as Record<string, unknown>).offset);
   return v === null || o === null || o <= 0 ? null : { value: v, offset: o };
 }
+
+export type Json = Record<string, unknown>;
+
+export function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A non-empty string, or a finite number as text (ids arrive either way); else null. */
+export function text(value: unknown): string | null {
+  if (typeof value === 'string' && value !== '') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return null;
+}

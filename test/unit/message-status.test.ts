@@ -1,4 +1,4 @@
-import { canAdvanceMessage, fromWireMessageStatus, isFinalMessage } from '../../src/domain/message-status';
+import { canAdvanceMessage, isFinalMessage } from '../../src/domain/message-status';
 import { MESSAGE_STATUSES, type MessageStatus } from '../../src/domain/types';
 
 // By hand: QUEUED < ACCEPTED < SENT < DELIVERED < READ with forward jumps; FAILED reachable
@@ -38,22 +38,5 @@ describe('isFinalMessage', () => {
     ['FAILED', true],
   ] as const)('%s final: %p', (status, expected) => {
     expect(isFinalMessage(status)).toBe(expected);
-  });
-});
-
-describe('fromWireMessageStatus', () => {
-  it.each([
-    ['sent', 'SENT'],
-    ['delivered', 'DELIVERED'],
-    ['read', 'READ'],
-    ['failed', 'FAILED'],
-    ['DELIVERED', 'DELIVERED'],
-  ])('%p -> %p', (wire, expected) => {
-    expect(fromWireMessageStatus(wire)).toBe(expected);
-  });
-
-  // queued/accepted are the gateway's own states, never reported by WhatsApp.
-  it.each(['queued', 'accepted', 'deleted', 'warning', '', 'toString', '__proto__'])('%p -> null', (wire) => {
-    expect(fromWireMessageStatus(wire)).toBeNull();
   });
 });

@@ -1,10 +1,9 @@
 import {
   blocksCancel,
   canAdvancePayment,
-  fromWirePaymentStatus,
-  fromWireTransactionStatus,
   isFinalPayment,
 } from '../../src/domain/payment-status';
+import { fromWirePaymentStatus, fromWireTransactionStatus } from '../../src/whatsapp/wire-mapping';
 import { PAYMENT_STATUSES, type PaymentStatus } from '../../src/domain/types';
 
 // Written out by hand from the design (NEW -> PENDING -> CAPTURED | FAILED | CANCELED,
@@ -75,7 +74,12 @@ describe('fromWirePaymentStatus', () => {
     expect(fromWirePaymentStatus(wire)).toBe(expected);
   });
 
-  it.each(['', 'cancelled', 'refunded', 'success', ' captured', 'toString', 'constructor'])(
+  it('is lenient where senders differ: British spelling, letter case, stray spaces', () => {
+    expect(fromWirePaymentStatus('cancelled')).toBe('CANCELED');
+    expect(fromWirePaymentStatus(' Captured ')).toBe('CAPTURED');
+  });
+
+  it.each(['', 'refunded', 'success', 'toString', 'constructor'])(
     'unknown %p -> null (a hint to look the payment up, not an error)',
     (wire) => {
       expect(fromWirePaymentStatus(wire)).toBeNull();
