@@ -37,11 +37,12 @@ describe('outbox: taking over the message of an instance that died mid-send', ()
   });
 
   it('sends exactly once when the dead holder never reached WhatsApp', async () => {
+    // the relay is held back so the request's failed attempt is the only one so far
+    await s.t.gateway.services.outbox.stop();
     s.sim.failNext(1, 'http503', 'messages');
     const input = orderInput(s.shop);
     const order = dataOf(await s.t.gql(SEND, { input }, s.shop.keys.STOREFRONT)).sendOrderDetails.order;
-    // the request's own attempt failed; make it look as if the request died holding the lease instead
-    await s.t.gateway.services.outbox.stop();
+    // make it look as if the request had died holding the lease instead
     const message = await messageOf(order.id);
     expect(message.status).toBe('QUEUED');
     await abandon(message.id);
