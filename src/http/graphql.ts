@@ -6,6 +6,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import type { RequestHandler } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import type { GraphQLContext } from '../graphql/context';
+import { complexityPlugin } from '../graphql/limits';
 import { Loaders } from '../graphql/loaders';
 import type { Logger } from '../logger';
 import type { Services } from '../services';
@@ -28,7 +29,7 @@ export async function createGraphQLHandler(
     includeStacktraceInErrorResponses: false,
     // main.ts owns the signals: it stops the workers first, then this server
     stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), complexityPlugin(schema)],
     logger: {
       debug: (m) => logger.debug(m),
       info: (m) => logger.info(m),
