@@ -12,6 +12,12 @@ import { applyLookup } from './payments';
 import type { UpstreamClients } from './upstream';
 import { WorkerLoop } from './worker-loop';
 
+/**
+ * How long a payment hint waits before its lookup: the other hints of a burst (WhatsApp sends a
+ * payment's webhooks in quick succession, and retries them) land in the same lookup.
+ */
+export const HINT_DEBOUNCE_MS = 250;
+
 export interface VerifierOptions {
   retryBaseMs: number;
   retryMaxMs: number;
@@ -47,8 +53,8 @@ export class PaymentVerifier {
   private readonly loop: WorkerLoop;
   start = () => this.loop.start();
   stop = () => this.loop.stop();
-  /** A payment became due: look it up soon. */
-  kick = () => this.loop.kick();
+  /** A payment becomes due in `delayMs`: look it up then. */
+  kick = (delayMs = 0) => this.loop.kick(delayMs);
 
 
   /** One pass: claim the payments that are due and look each up. */
@@ -65,19 +71,20 @@ export class PaymentVerifier {
     await Promise.all(
       due.map(async ({ id }) => {
         if (this.loop.stopped) return;
-        const claimed = await this.claim(id, now);
-        if (claimed) await this.verifyClaimed(claimed);
+        const lease = new Date(now.getTime() + this.options.leaseMs);
+        const claimed = await this.claim(id, now, lease);
+        if (claimed) await this.verifyClaimed(claimed, lease);
       }),
     );
   }
 
   /** Moves verifyAfter past the lease if it is still due: whoever moves it owns this attempt. */
-  private async claim(id: string, now: Date): Promise<PaymentEntity | null> {
+  private async claim(id: string, now: Date, lease: Date): Promise<PaymentEntity | null> {
     const result = await this.db.transaction((m) =>
       m
         .createQueryBuilder()
         .update(PaymentEntity)
-        .set({ verifyAfter: new Date(now.getTime() + this.options.leaseMs) })
+        .set({ verifyAfter: lease })
         .where('id = :id', { id })
         .andWhere('verifyAfter IS NOT NULL AND verifyAfter <= :now', { now: this.db.param(now) })
         .execute(),
@@ -86,7 +93,7 @@ export class PaymentVerifier {
     return this.db.manager.findOneBy(PaymentEntity, { id });
   }
 
-  private async verifyClaimed(payment: PaymentEntity): Promise<void> {
+  private async verifyClaimed(payment: PaymentEntity, lease: Date): Promise<void> {
     const order = await this.db.manager.findOneByOrFail(OrderEntity, { id: payment.orderId });
     let lookup: LookupPayment | null;
     try {
@@ -103,7 +110,7 @@ export class PaymentVerifier {
       );
       return;
     }
-    await this.record(order.id, lookup, 'LOOKUP', true);
+    await this.record(order.id, lookup, 'LOOKUP', lease);
   }
 
   /** `verifyPayment`: look the payment up now and record the answer. */
@@ -134,7 +141,7 @@ export class PaymentVerifier {
         ],
       };
     }
-    const payment = await this.record(order.id, lookup, 'LOOKUP', false);
+    const payment = await this.record(order.id, lookup, 'LOOKUP', null);
     return { payment, userErrors: [] };
   }
 
@@ -144,16 +151,14 @@ export class PaymentVerifier {
   }
 
   /** Applies a lookup answer; clears the due mark unless a new webhook arrived meanwhile. */
-  private async record(orderId: string, lookup: LookupPayment | null, source: EventSource, fromQueue: boolean): Promise<PaymentEntity> {
+  private async record(orderId: string, lookup: LookupPayment | null, source: EventSource, lease: Date | null): Promise<PaymentEntity> {
     const published: OrderEventEntity[] = [];
     const payment = await this.db.transaction(async (m) => {
       const order = await m.findOneOrFail(OrderEntity, { where: { id: orderId } });
       const payment = await m.findOneOrFail(PaymentEntity, { where: { orderId }, ...this.db.forUpdate() });
-      // A claimed payment carries our lease (a future verifyAfter). Anything else means a webhook
-      // came in after the lookup was taken: its hint is judged by the next lookup, not this one.
-      const webhookSince = fromQueue
-        ? !(payment.verifyAfter && payment.verifyAfter.getTime() > Date.now())
-        : payment.verifyAfter !== null;
+      // A claimed payment still carries exactly our lease unless a webhook came in after the
+      // lookup was taken: then its hint is judged by the next lookup, not by this one.
+      const webhookSince = lease ? payment.verifyAfter?.getTime() !== lease.getTime() : payment.verifyAfter !== null;
       const hint = !webhookSince && payment.hintStatus ? { status: payment.hintStatus } : undefined;
       published.push(...(await applyLookup(m, order, payment, lookup, source, hint)));
       if (!webhookSince) {

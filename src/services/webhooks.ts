@@ -23,7 +23,7 @@ import {
 } from '../whatsapp/webhook-parser';
 import { EventBus, recordEvent } from './events';
 import { undoRefusedStatusChange } from './outbox';
-import type { PaymentVerifier } from './verification';
+import { HINT_DEBOUNCE_MS, PaymentVerifier } from './verification';
 import { WorkerLoop } from './worker-loop';
 
 export interface WebhookInboxOptions {
@@ -94,7 +94,7 @@ export class WebhookInbox {
         if (!(await this.claim(id, now))) continue;
         verifyDue = (await this.process(id)) || verifyDue;
       }
-      if (verifyDue) this.verifier.kick();
+      if (verifyDue) this.verifier.kick(HINT_DEBOUNCE_MS);
       if (waiting.length < batch) return;
     }
   }
@@ -177,7 +177,10 @@ export class WebhookInbox {
     const payment = await m.findOneOrFail(PaymentEntity, { where: { orderId: order.id }, ...this.db.forUpdate() });
     const hinted = update.status;
     if (hinted && (payment.hintStatus === null || canAdvancePayment(payment.hintStatus, hinted))) payment.hintStatus = hinted;
-    payment.verifyAfter = new Date();
+    const now = Date.now();
+    const due = payment.verifyAfter?.getTime();
+    // a lookup already planned within the debounce window answers this hint too
+    if (due === undefined || due <= now || due > now + HINT_DEBOUNCE_MS) payment.verifyAfter = new Date(now + HINT_DEBOUNCE_MS);
     await m.save(payment);
     return 'verify';
   }

@@ -7,8 +7,9 @@ import type { Logger } from '../logger';
  */
 export class WorkerLoop {
   private timer: NodeJS.Timeout | null = null;
+  private timerAt = Infinity;
   private running: Promise<void> | null = null;
-  private again = false;
+  private again: number | null = null;
   private halted = true;
 
   constructor(
@@ -34,26 +35,28 @@ export class WorkerLoop {
     await this.running;
   }
 
-  /** Work became due: run a pass soon, coalesced with the one already running. */
-  kick(): void {
+  /** Work becomes due in `delayMs`: run a pass then (or sooner), coalesced with any already planned. */
+  kick(delayMs = 0): void {
     if (this.halted) return;
-    if (this.running) this.again = true;
-    else this.schedule(0);
+    if (this.running) this.again = Math.min(this.again ?? Infinity, delayMs);
+    else if (Date.now() + delayMs < this.timerAt) this.schedule(delayMs);
   }
 
   private schedule(delay: number): void {
     if (this.timer) clearTimeout(this.timer);
+    this.timerAt = Date.now() + delay;
     this.timer = setTimeout(() => {
       this.timer = null;
+      this.timerAt = Infinity;
       this.running = this.pass()
         .then(() => undefined)
         .catch((err) => this.logger.error({ err }, `${this.name} pass failed; it runs again on the next poll`))
         .finally(() => {
           this.running = null;
           if (this.halted) return;
-          const now = this.again;
-          this.again = false;
-          this.schedule(now ? 0 : this.pollMs);
+          const next = this.again ?? this.pollMs;
+          this.again = null;
+          this.schedule(Math.min(next, this.pollMs));
         });
     }, delay);
   }
