@@ -14,7 +14,7 @@ import { Loaders } from './loaders';
 export function subscribe(
   ctx: GraphQLContext,
   filter: { referenceId?: string | null; types?: OrderEventType[]; afterEventId?: string | null },
-): AsyncGenerator<PublishedEvent> {
+): AsyncIterableIterator<PublishedEvent> {
   // checks run before the stream exists, so a refusal is an error of the subscribe request itself
   const principal = ctx.principal;
   if (!principal) throw unauthenticated(ctx.authError ?? 'Send an API key in connectionParams.authorization: "Bearer <api key>".');
@@ -30,15 +30,31 @@ export function subscribe(
   return withFreshLoaders(ctx, stream);
 }
 
-async function* withFreshLoaders(ctx: GraphQLContext, stream: AsyncIterableIterator<PublishedEvent>): AsyncGenerator<PublishedEvent> {
-  try {
-    for await (const event of stream) {
-      ctx.loaders = new Loaders(ctx.services);
-      yield event;
-    }
-  } finally {
-    await stream.return?.();
-  }
+/**
+ * Gives each event fresh loaders. A plain iterator, not an async generator: a generator parked
+ * awaiting the next event only sees return() once another event arrives, so a client that
+ * disconnects from a quiet subscription would stay subscribed forever.
+ */
+function withFreshLoaders(ctx: GraphQLContext, stream: AsyncIterableIterator<PublishedEvent>): AsyncIterableIterator<PublishedEvent> {
+  const iterator: AsyncIterableIterator<PublishedEvent> = {
+    async next() {
+      const result = await stream.next();
+      if (!result.done) ctx.loaders = new Loaders(ctx.services);
+      return result;
+    },
+    async return(value?: unknown) {
+      await stream.return?.(value);
+      return { done: true, value: undefined };
+    },
+    async throw(err?: unknown) {
+      await stream.return?.();
+      throw err;
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
 }
 
 function parseEventId(id: string): number {

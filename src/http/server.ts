@@ -9,6 +9,7 @@ import { createGraphQLHandler } from './graphql';
 import { healthRoutes } from './health';
 import { webhookRoutes } from './webhooks';
 import { attachWebSocketServer } from './websocket';
+import { metricsRoutes } from './metrics';
 import type { Config } from '../config';
 
 export interface HttpServer {
@@ -35,6 +36,7 @@ export async function createHttpServer(
   const graphql = await createGraphQLHandler(schema, services, server, logger);
 
   app.use(healthRoutes(db));
+  app.use(metricsRoutes(services, websockets));
   app.use(webhookRoutes(config, services.webhooks, logger));
   for (const routes of extraRoutes) app.use(routes);
   app.use('/graphql', express.json({ limit: '1mb' }), graphql.middleware);

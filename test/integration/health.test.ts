@@ -4,6 +4,8 @@ import { startGateway, StartupError } from '../../src/gateway';
 import { createLogger } from '../../src/logger';
 import { createTestDatabase, TEST_DIALECT } from '../helpers/database';
 import { startTestGateway, TestGateway } from '../helpers/gateway';
+import { eventually, orderInput, SEND, startTestStack, TestStack } from '../helpers/stack';
+import { subscribeWs } from '../helpers/ws';
 
 describe('health and readiness', () => {
   let t: TestGateway;
@@ -83,5 +85,39 @@ describe('query limits', () => {
     expect((await t.gql(q, { n: 10 })).errors).toBeUndefined();
     const res = await t.gql(q.replace('{ a:', '{ ' + Array.from({ length: 120 }, (_, i) => `x${i}: orders(first: $n) { edges { node { id items { name } events { id } } } }`).join(' ') + ' a:'), { n: 100 });
     expect(res.errors?.[0].extensions?.code).toBe('QUERY_TOO_COMPLEX');
+  });
+});
+
+describe('GET /metrics', () => {
+  let s: TestStack;
+  beforeAll(async () => {
+    s = await startTestStack();
+  });
+  afterAll(() => s.stop());
+
+  const metric = async (name: string) => {
+    const text = await (await fetch(`${s.t.url}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+    return line ? Number(line.split(' ')[1]) : NaN;
+  };
+
+  it('reports queue depths and live subscriptions in the Prometheus format', async () => {
+    const res = await fetch(`${s.t.url}/metrics`);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(await metric('wpg_outbox_queued')).toBe(0);
+    await s.t.gateway.services.outbox.stop();
+    s.sim.failNext(1, 'http503', 'messages');
+    await s.t.gql(SEND, { input: orderInput(s.shop) }, s.shop.keys.STOREFRONT);
+    expect(await metric('wpg_outbox_queued')).toBe(1);
+    s.t.gateway.services.outbox.start();
+    await eventually(async () => expect(await metric('wpg_outbox_queued')).toBe(0));
+
+    const sub = subscribeWs(s.t.url, s.shop.keys.OPS, 'subscription { orderEvents { id } }');
+    await eventually(async () => expect(await metric('wpg_subscriptions_active')).toBe(1));
+    expect(await metric('wpg_websocket_connections')).toBe(1);
+    // a client that goes away from a quiet subscription releases it at once
+    await sub.dispose();
+    await eventually(async () => expect(await metric('wpg_subscriptions_active')).toBe(0));
+    expect(await metric('wpg_process_resident_memory_bytes')).toBeGreaterThan(0);
   });
 });

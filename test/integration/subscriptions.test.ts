@@ -1,6 +1,6 @@
 import { dataOf } from '../helpers/gateway';
 import { createBusiness, TestBusiness } from '../helpers/fixtures';
-import { orderInput, SEND, startTestStack, TestStack, UPDATE } from '../helpers/stack';
+import { eventually, orderInput, SEND, startTestStack, TestStack, UPDATE } from '../helpers/stack';
 import { subscribeWs } from '../helpers/ws';
 
 const ORDER_EVENTS = `subscription($ref: String, $after: ID) { orderEvents(referenceId: $ref, afterEventId: $after) { id referenceId type source fromStatus toStatus } }`;
@@ -16,6 +16,10 @@ describe('live subscriptions over graphql-ws (real server, real WebSocket client
     other = await createBusiness(s.t, { name: 'Other shop' });
   });
   afterAll(() => s.stop());
+
+  /** Waits until the gateway holds `count` more live subscriptions than `base` (no sleeping on a guess). */
+  const subscribed = (base: number, count: number) =>
+    eventually(async () => expect(s.t.gateway.services.events.subscriberCount).toBeGreaterThanOrEqual(base + count));
 
   const send = async (overrides: Record<string, unknown> = {}) => {
     const res = dataOf(await s.t.gql(SEND, { input: orderInput(s.shop, overrides) }, s.shop.keys.STOREFRONT)).sendOrderDetails;
@@ -35,10 +39,10 @@ describe('live subscriptions over graphql-ws (real server, real WebSocket client
   });
 
   it("streams every event of the caller's business in order, and nothing of another business", async () => {
+    const base = s.t.gateway.services.events.subscriberCount;
     const ops = subscribeWs(s.t.url, s.shop.keys.OPS, ORDER_EVENTS);
     const stranger = subscribeWs(s.t.url, other.keys.OPS, ORDER_EVENTS);
-    await Promise.all([ops.connected, stranger.connected]);
-    await new Promise((r) => setTimeout(r, 100)); // the subscribe message follows the ack
+    await subscribed(base, 2);
     const ref = await send();
     await update(ref, 'PROCESSING');
     await update(ref, 'SHIPPED');
@@ -59,9 +63,9 @@ describe('live subscriptions over graphql-ws (real server, real WebSocket client
 
   it('orderStatusChanged loads the order as it is after each event (no stale loaders)', async () => {
     const ref = await send();
+    const base = s.t.gateway.services.events.subscriberCount;
     const sub = subscribeWs(s.t.url, s.shop.keys.OPS, STATUS, { ref });
-    await sub.connected;
-    await new Promise((r) => setTimeout(r, 100));
+    await subscribed(base, 1);
     await update(ref, 'PROCESSING', 'packing');
     await update(ref, 'SHIPPED', 'on its way');
     await update(ref, 'COMPLETED');
@@ -78,9 +82,9 @@ describe('live subscriptions over graphql-ws (real server, real WebSocket client
   it('paymentStatusChanged tells the verified status once the lookup confirmed it', async () => {
     s.sim.configureWebhooks({ url: `${s.t.url}/webhooks/whatsapp`, appSecret: 'test-app-secret-0123456789' });
     const ref = await send();
+    const base = s.t.gateway.services.events.subscriberCount;
     const sub = subscribeWs(s.t.url, s.shop.keys.MOBILE, PAYMENT, { ref });
-    await sub.connected;
-    await new Promise((r) => setTimeout(r, 100));
+    await subscribed(base, 1);
     await s.sim.pay(ref, 'captured');
     const [change] = (await sub.waitFor(1)).map((d) => d.paymentStatusChanged);
     expect(change).toMatchObject({ referenceId: ref, from: 'NEW', to: 'CAPTURED', verified: true, source: 'LOOKUP' });
@@ -90,9 +94,7 @@ describe('live subscriptions over graphql-ws (real server, real WebSocket client
 
   it('a MOBILE key must name one order', async () => {
     const sub = subscribeWs(s.t.url, s.shop.keys.MOBILE, ORDER_EVENTS);
-    await sub.connected;
-    await new Promise((r) => setTimeout(r, 200));
-    expect(JSON.stringify(sub.errors)).toMatch(/MOBILE key subscribes to one order at a time/);
+    await eventually(async () => expect(JSON.stringify(sub.errors)).toMatch(/MOBILE key subscribes to one order at a time/));
     await sub.dispose();
   });
 
@@ -113,9 +115,7 @@ describe('live subscriptions over graphql-ws (real server, real WebSocket client
 
   it('a bad afterEventId is a clear error', async () => {
     const sub = subscribeWs(s.t.url, s.shop.keys.OPS, ORDER_EVENTS, { after: 'nope' });
-    await sub.connected;
-    await new Promise((r) => setTimeout(r, 200));
-    expect(JSON.stringify(sub.errors)).toMatch(/afterEventId must be the id of an OrderEvent/);
+    await eventually(async () => expect(JSON.stringify(sub.errors)).toMatch(/afterEventId must be the id of an OrderEvent/));
     await sub.dispose();
   });
 
@@ -133,9 +133,9 @@ describe('live subscriptions over graphql-ws (real server, real WebSocket client
     const SUBSCRIBERS = 200;
     const CHANGES = 20;
     const ref = await send();
+    const base = s.t.gateway.services.events.subscriberCount;
     const subs = Array.from({ length: SUBSCRIBERS }, () => subscribeWs(s.t.url, s.shop.keys.OPS, STATUS, { ref }));
-    await Promise.all(subs.map((x) => x.connected));
-    await new Promise((r) => setTimeout(r, 300));
+    await subscribed(base, SUBSCRIBERS);
     const cycle = ['PROCESSING', 'PARTIALLY_SHIPPED', 'SHIPPED'];
     let current = 'PENDING';
     for (let i = 0; i < CHANGES; i++) {

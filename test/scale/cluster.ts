@@ -153,3 +153,15 @@ export async function startPrivateRedis(port: number): Promise<{ url: string; st
     },
   };
 }
+
+/** Waits until an instance holds at least `count` live subscriptions (read from its /metrics). */
+export async function waitForSubscriptions(instance: Instance, count: number, timeoutMs = 30000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = await (await fetch(`${instance.url}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith('wpg_subscriptions_active '));
+    if (line && Number(line.split(' ')[1]) >= count) return;
+    if (Date.now() > deadline) throw new Error(`${instance.name} has ${line} after ${timeoutMs} ms; expected ${count}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -2,7 +2,7 @@ import { createBusiness, TestBusiness } from '../helpers/fixtures';
 import type { TestGateway } from '../helpers/gateway';
 import { eventually, orderInput, SEND, UPDATE } from '../helpers/stack';
 import { subscribeWs } from '../helpers/ws';
-import { Cluster, gql, Instance, SCALE_ADMIN_KEY, startCluster, startPrivateRedis } from './cluster';
+import { Cluster, gql, Instance, SCALE_ADMIN_KEY, startCluster, startPrivateRedis, waitForSubscriptions } from './cluster';
 
 const EVENTS = `subscription($after: ID) { orderEvents(afterEventId: $after) { id referenceId type toStatus } }`;
 
@@ -37,8 +37,7 @@ describe('a Redis outage loses no event', () => {
   it('dashboards get what they missed: replayed with afterEventId, and late on the live stream', async () => {
     const ref = (orderInput(shop).referenceId as string) + '-R';
     const live = subscribeWs(a.url, shop.keys.OPS, EVENTS);
-    await live.connected;
-    await new Promise((r) => setTimeout(r, 300));
+    await waitForSubscriptions(a, 1);
     await gql(b.url, shop.keys.STOREFRONT, SEND, { input: orderInput(shop, { referenceId: ref }) });
     const before = await live.waitFor(2);
     const lastSeen = before[before.length - 1].orderEvents.id;

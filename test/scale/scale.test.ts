@@ -3,7 +3,7 @@ import { createBusiness, TestBusiness } from '../helpers/fixtures';
 import type { TestGateway } from '../helpers/gateway';
 import { orderInput, SEND, UPDATE, eventually } from '../helpers/stack';
 import { subscribeWs } from '../helpers/ws';
-import { Cluster, gql, Instance, SCALE_ADMIN_KEY, SCALE_APP_SECRET, startCluster } from './cluster';
+import { Cluster, gql, Instance, SCALE_ADMIN_KEY, SCALE_APP_SECRET, startCluster, waitForSubscriptions } from './cluster';
 import { wire } from '../fixtures/load-wire';
 
 /** Just enough of a TestGateway for the fixtures helpers, pointed at one instance. */
@@ -71,8 +71,7 @@ describe('two gateway instances on PostgreSQL + Redis', () => {
   it('a dashboard on instance A receives, in order, every change caused through instance B', async () => {
     cluster.sim.configureWebhooks({ url: `${b.url}/webhooks/whatsapp`, appSecret: SCALE_APP_SECRET });
     const dashboard = subscribeWs(a.url, shop.keys.OPS, `subscription { orderEvents { referenceId type fromStatus toStatus source } }`);
-    await dashboard.connected;
-    await new Promise((r) => setTimeout(r, 300));
+    await waitForSubscriptions(a, 1);
     const input = orderInput(shop);
     const ref = input.referenceId as string;
     expect((await gql(b.url, shop.keys.STOREFRONT, SEND, { input })).sendOrderDetails.userErrors).toEqual([]);
@@ -193,8 +192,7 @@ describe('two gateway instances on PostgreSQL + Redis', () => {
     await gql(a.url, shop.keys.STOREFRONT, SEND, { input });
     const query = `subscription { orderStatusChanged(referenceId: "FANOUT-1") { eventId to } }`;
     const subs = Array.from({ length: SUBSCRIBERS }, () => subscribeWs(a.url, shop.keys.OPS, query));
-    await Promise.all(subs.map((x) => x.connected));
-    await new Promise((r) => setTimeout(r, 1000)); // every subscribe message is in
+    await waitForSubscriptions(a, SUBSCRIBERS);
     const cycle = ['PROCESSING', 'PARTIALLY_SHIPPED', 'SHIPPED'];
     for (let i = 0; i < CHANGES; i++) {
       // changes go through the other instance: delivery crosses Redis

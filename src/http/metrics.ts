@@ -1,0 +1,44 @@
+import { Router } from 'express';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import type { WebSocketServer } from 'ws';
+import { OutboundMessageEntity, PaymentEntity, ReceivedWebhookEntity } from '../db/entities';
+import type { Services } from '../services';
+
+/**
+ * GET /metrics in Prometheus' text format: process metrics, live subscriptions and the depth of
+ * each background queue (a growing queue is the first sign of an unreachable WhatsApp). Counts
+ * only, nothing about any business: expose it to the monitoring network, not to the internet.
+ */
+export function metricsRoutes(services: Services, websockets: WebSocketServer): Router {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'wpg_' });
+  const gauge = (name: string, help: string, read: () => number | Promise<number>) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      async collect() {
+        this.set(await read());
+      },
+    });
+  gauge('wpg_websocket_connections', 'open graphql-ws connections', () => websockets.clients.size);
+  gauge('wpg_subscriptions_active', 'live GraphQL subscriptions on this instance', () => services.events.subscriberCount);
+  gauge('wpg_outbox_queued', 'messages waiting to be accepted by WhatsApp', () =>
+    services.db.manager.countBy(OutboundMessageEntity, { status: 'QUEUED' }),
+  );
+  gauge('wpg_webhooks_waiting', 'stored webhooks not processed yet', () =>
+    services.db.manager.countBy(ReceivedWebhookEntity, { state: 'RECEIVED' }),
+  );
+  gauge('wpg_webhooks_failed', 'stored webhooks that could not be applied (malformed)', () =>
+    services.db.manager.countBy(ReceivedWebhookEntity, { state: 'FAILED' }),
+  );
+  gauge('wpg_payments_awaiting_verification', 'payments waiting for a lookup', () =>
+    services.db.manager.createQueryBuilder(PaymentEntity, 'p').where('p.verifyAfter IS NOT NULL').getCount(),
+  );
+
+  const router = Router();
+  router.get('/metrics', async (_req, res) => {
+    res.type(registry.contentType).send(await registry.metrics());
+  });
+  return router;
+}
