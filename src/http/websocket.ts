@@ -6,6 +6,7 @@ import type { WebSocket, WebSocketServer } from 'ws';
 import { ApiKeyEntity } from '../db/entities';
 import type { GraphQLContext } from '../graphql/context';
 import { Loaders } from '../graphql/loaders';
+import { createSharedSubscribe } from '../graphql/shared-subscribe';
 import type { Logger } from '../logger';
 import type { Services } from '../services';
 import type { Principal } from '../services/context';
@@ -60,6 +61,8 @@ export function attachWebSocketServer(
   const disposable = useServer<Record<string, unknown>, ConnectionExtra>(
     {
       schema,
+      // identical subscriptions share one execution per event (see shared-subscribe.ts)
+      subscribe: createSharedSubscribe(),
       onConnect: async (ctx) => {
         const authorization = ctx.connectionParams?.authorization;
         const auth = await services.auth.authenticate(typeof authorization === 'string' ? authorization : null);

@@ -2,25 +2,52 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import type { Database } from '../db/database';
 import { ApiKeyEntity } from '../db/entities';
 import { hashApiKeySecret } from '../db/secrets';
+import type { ApiKeyRole } from '../domain/types';
 import type { Principal } from './context';
+import type { EventBus } from './events';
 
 export type AuthResult = { principal: Principal } | { principal: null; error: string | null };
 
 export const ENV_ADMIN_KEY_ID = 'admin';
 
+/** How long a key found in the database is trusted without asking again. */
+export const KEY_CACHE_TTL_MS = 10_000;
+const KEY_CACHE_MAX = 10_000;
+
+interface KnownKey {
+  id: string;
+  role: ApiKeyRole;
+  businessId: string | null;
+  until: number;
+}
+
 /**
  * Turns an Authorization header into a Principal. Only a hash of each key is stored, so a key is
  * found by hashing what the caller sent; the operator key from the environment is compared in
  * constant time.
+ *
+ * Every request needs its key, so a valid key is remembered for a few seconds instead of being
+ * read again each time. Revocation still takes effect at once: the revoking instance forgets the
+ * key immediately and every other instance when the revocation notice reaches it over the event
+ * bus; only if that notice is lost does a key live on, for at most KEY_CACHE_TTL_MS.
  */
 export class AuthService {
   private readonly adminKeyDigest: Buffer | null;
+  /** secret hash → a valid (unrevoked) key */
+  private readonly known = new Map<string, KnownKey>();
+  /**
+   * keys revoked lately (id → when we heard): a lookup that read the row just before the
+   * revocation committed must not put the key back into `known`
+   */
+  private readonly revoked = new Map<string, number>();
 
   constructor(
     private readonly db: Database,
     adminApiKey: string | null,
+    events?: Pick<EventBus, 'onKeyRevoked'>,
   ) {
     this.adminKeyDigest = adminApiKey ? digest(adminApiKey) : null;
+    events?.onKeyRevoked((keyId) => this.forget(keyId));
   }
 
   async authenticate(authorization: string | undefined | null): Promise<AuthResult> {
@@ -33,10 +60,38 @@ export class AuthService {
     if (this.adminKeyDigest && timingSafeEqual(digest(secret), this.adminKeyDigest)) {
       return { principal: { keyId: ENV_ADMIN_KEY_ID, role: 'ADMIN', businessId: null } };
     }
-    const key = await this.db.manager.findOne(ApiKeyEntity, { where: { secretHash: hashApiKeySecret(secret) } });
+    const secretHash = hashApiKeySecret(secret);
+    const now = Date.now();
+    const remembered = this.known.get(secretHash);
+    if (remembered && remembered.until > now) {
+      return { principal: { keyId: remembered.id, role: remembered.role, businessId: remembered.businessId } };
+    }
+    const key = await this.db.manager.findOne(ApiKeyEntity, { where: { secretHash } });
     if (!key) return { principal: null, error: 'The API key is not valid. Check the key, or ask the operator for a new one.' };
-    if (key.revokedAt) return { principal: null, error: 'The API key was revoked. Ask the operator for a new one.' };
+    if (key.revokedAt) {
+      this.known.delete(secretHash);
+      return { principal: null, error: 'The API key was revoked. Ask the operator for a new one.' };
+    }
+    this.remember(secretHash, { id: key.id, role: key.role, businessId: key.businessId, until: now + KEY_CACHE_TTL_MS });
     return { principal: { keyId: key.id, role: key.role, businessId: key.businessId } };
+  }
+
+  /** The key is revoked: the next request with it reads the database (and is refused). */
+  forget(keyId: string): void {
+    const now = Date.now();
+    for (const [id, at] of this.revoked) if (at < now - KEY_CACHE_TTL_MS) this.revoked.delete(id);
+    this.revoked.set(keyId, now);
+    for (const [hash, key] of this.known) if (key.id === keyId) this.known.delete(hash);
+  }
+
+  private remember(secretHash: string, key: KnownKey): void {
+    if (this.revoked.has(key.id)) return;
+    this.known.delete(secretHash);
+    if (this.known.size >= KEY_CACHE_MAX) {
+      // the oldest entry goes (a Map iterates in insertion order)
+      this.known.delete(this.known.keys().next().value!);
+    }
+    this.known.set(secretHash, key);
   }
 }
 

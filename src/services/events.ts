@@ -127,8 +127,13 @@ export class EventBus {
     }
   }
 
-  /** Tells every instance that an API key was revoked, so its open subscriptions end now. */
+  /**
+   * Tells every instance that an API key was revoked, so its open subscriptions end and cached
+   * copies of the key are dropped now. This instance hears it at once, before the transport
+   * carries it (listeners may hear it twice: forgetting and closing are idempotent).
+   */
   publishKeyRevoked(keyId: string): void {
+    this.local.emit('revoked', keyId);
     this.pubSub.publish('api-key-revoked', { keyId });
   }
 

@@ -2,6 +2,7 @@ import type { Config } from '../config';
 import type { Database } from '../db/database';
 import type { Logger } from '../logger';
 import { AuthService } from './auth';
+import { Directory } from './directory';
 import { EventBus } from './events';
 import { IdempotencyService } from './idempotency';
 import { NodeService } from './nodes';
@@ -42,6 +43,7 @@ export function createServices(config: Config, db: Database, logger: Logger): Se
     leaseMs: config.upstreamTimeoutMs * 2 + 5000,
   });
   const idempotency = new IdempotencyService(db);
+  const directory = new Directory(db);
   const orderQueries = new OrderQueries(db);
   const leaseMs = config.upstreamTimeoutMs * 2 + 5000;
   const verifier = new PaymentVerifier(db, upstream, events, orderQueries, logger, {
@@ -52,19 +54,19 @@ export function createServices(config: Config, db: Database, logger: Logger): Se
   });
   return {
     db,
-    auth: new AuthService(db, config.adminApiKey),
+    auth: new AuthService(db, config.adminApiKey, events),
     tenancy: new TenancyService(db, config.secretsKey, events),
     nodes: new NodeService(db),
     events,
     upstream,
     outbox,
     idempotency,
-    orders: new OrderService(db, outbox, events, upstream, idempotency, {
+    orders: new OrderService(db, outbox, events, upstream, idempotency, directory, {
       partiallyShippedSpelling: config.partiallyShippedSpelling,
     }),
     orderQueries,
     verifier,
-    webhooks: new WebhookInbox(db, events, verifier, logger, { pollMs: config.relayPollMs, leaseMs }),
+    webhooks: new WebhookInbox(db, events, verifier, logger, { pollMs: config.relayPollMs, leaseMs }, directory),
     reconciliation: new ReconciliationService(db),
   };
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { Database } from '../db/database';
 import { isUniqueViolation } from '../db/errors';
+import { insertRows } from '../db/writes';
 import {
   OrderEntity,
   OrderEventEntity,
@@ -9,7 +10,6 @@ import {
   OutboundMessageEntity,
   PaymentConfigurationEntity,
   PaymentEntity,
-  PhoneNumberEntity,
 } from '../db/entities';
 import { cancelNotAllowed, invalidTransition, userError } from '../domain/errors';
 import { checkStatusChange, isTransitionAllowed } from '../domain/order-status';
@@ -20,6 +20,7 @@ import { buildOrderDetailsMessage, buildOrderStatusMessage } from '../whatsapp/m
 import { UpstreamError } from '../whatsapp/upstream-error';
 import type { LookupPayment } from '../whatsapp/client';
 import { canSeeBusiness, ServiceContext } from './context';
+import type { Directory, KnownConfiguration } from './directory';
 import { EventBus, recordEvent } from './events';
 import { hashInput, IdempotencyService } from './idempotency';
 import type { Outbox } from './outbox';
@@ -66,6 +67,7 @@ export class OrderService {
     private readonly events: EventBus,
     private readonly clients: UpstreamClients,
     private readonly idempotency: IdempotencyService,
+    private readonly directory: Directory,
     private readonly options: { partiallyShippedSpelling: 'partially_shipped' | 'partially-shipped' },
   ) {}
 
@@ -106,7 +108,7 @@ export class OrderService {
     const validation = validateOrderDetails(input, new Date());
     if (!validation.ok) return { order: null, userErrors: validation.errors };
 
-    const phone = await this.db.manager.findOneBy(PhoneNumberEntity, { phoneNumberId: input.phoneNumberId });
+    const phone = await this.directory.phoneNumber(input.phoneNumberId);
     if (!phone || !canSeeBusiness(ctx, phone.businessId)) {
       return refuse(
         userError(
@@ -116,10 +118,7 @@ export class OrderService {
         ),
       );
     }
-    const configuration = await this.db.manager.findOneBy(PaymentConfigurationEntity, {
-      businessId: phone.businessId,
-      name: input.paymentConfiguration,
-    });
+    const configuration = await this.directory.configuration(phone.businessId, input.paymentConfiguration);
     if (!configuration) return refuse(await this.unknownConfiguration(ctx, input.paymentConfiguration));
 
     const contentHash = hashInput(input);
@@ -132,8 +131,9 @@ export class OrderService {
     let created: OrderEventEntity;
     try {
       created = await this.db.transaction(async (m) => {
-        await m.insert(OrderEntity, order);
-        await m.insert(
+        await insertRows(m, OrderEntity, order);
+        await insertRows(
+          m,
           OrderItemEntity,
           input.items.map((item, position) => ({
             id: randomUUID(),
@@ -149,7 +149,7 @@ export class OrderService {
             importerAddress: item.importerAddress ?? null,
           })),
         );
-        await m.insert(PaymentEntity, {
+        await insertRows(m, PaymentEntity, {
           id: randomUUID(),
           orderId: order.id,
           businessId: order.businessId,
@@ -162,10 +162,11 @@ export class OrderService {
           currency: null,
           verifyAfter: null,
           verifyAttempts: 0,
+          hintStatus: null,
           createdAt: now,
           updatedAt: now,
         });
-        await m.insert(OutboundMessageEntity, message);
+        await insertRows(m, OutboundMessageEntity, message);
         return recordEvent(m, order, { type: 'ORDER_CREATED', source: 'API', toStatus: 'PENDING' });
       });
     } catch (err) {
@@ -177,7 +178,8 @@ export class OrderService {
       throw err;
     }
     this.events.publish([created]);
-    return this.sendNow(order.id, message.id);
+    // a new order's order_details is its first message: nothing of it can be queued before it
+    return this.sendNow(order, message, { first: true });
   }
 
   private async resendOrDuplicate(businessId: string, referenceId: string, contentHash: string): Promise<OrderResult | null> {
@@ -216,7 +218,7 @@ export class OrderService {
     input: SendOrderDetailsInput,
     totals: OrderTotals,
     businessId: string,
-    configuration: PaymentConfigurationEntity,
+    configuration: Pick<KnownConfiguration, 'name' | 'gateway'>,
     contentHash: string,
     now: Date,
   ): OrderEntity {
@@ -282,12 +284,16 @@ export class OrderService {
     });
   }
 
-  /** First delivery attempt, in the request: WhatsApp's verdict goes straight back to the caller. */
-  private async sendNow(orderId: string, messageId: string): Promise<OrderResult> {
-    const outcome = await this.outbox.deliver(messageId, 'API');
-    const order = await this.db.manager.findOneByOrFail(OrderEntity, { id: orderId });
+  /**
+   * First delivery attempt, in the request: WhatsApp's verdict goes straight back to the caller.
+   * The order and message are the ones this request just committed, so they are not read again;
+   * only a refused order_status changes the order here (it goes back), and then it is re-read.
+   */
+  private async sendNow(order: OrderEntity, message: OutboundMessageEntity, opts: { first?: boolean } = {}): Promise<OrderResult> {
+    const outcome = await this.outbox.deliver(message.id, 'API', { known: { order, message, first: opts.first } });
     if (outcome.kind !== 'failed') return { order, userErrors: [] };
-    return { order, userErrors: [upstreamRejected(outcome.error)] };
+    const current = message.kind === 'ORDER_STATUS' ? await this.db.manager.findOneByOrFail(OrderEntity, { id: order.id }) : order;
+    return { order: current, userErrors: [upstreamRejected(outcome.error)] };
   }
 
   // ------------------------------------------------------------------ updateOrderStatus
@@ -302,14 +308,14 @@ export class OrderService {
       const order = await m.findOneOrFail(OrderEntity, { where: { id: found.order.id }, ...this.db.forUpdate() });
       const payment = await m.findOneByOrFail(PaymentEntity, { orderId: order.id });
       const change = checkStatusChange(order.status, input.status, payment.status);
-      if (change.kind === 'noop') return { order, userErrors: [] as UserError[], messageId: null, event: null };
-      if (change.kind === 'refused') return { order, userErrors: [change.error], messageId: null, event: null };
+      if (change.kind === 'noop') return { order, userErrors: [] as UserError[], message: null, event: null };
+      if (change.kind === 'refused') return { order, userErrors: [change.error], message: null, event: null };
       const { message, event } = await this.moveTo(m, order, input.status, input.description, input.body);
-      return { order, userErrors: [] as UserError[], messageId: message.id, event };
+      return { order, userErrors: [] as UserError[], message, event };
     });
     if (result.event) this.events.publish([result.event]);
-    if (!result.messageId) return { order: result.order, userErrors: result.userErrors };
-    return this.sendNow(result.order.id, result.messageId);
+    if (!result.message) return { order: result.order, userErrors: result.userErrors };
+    return this.sendNow(result.order, result.message);
   }
 
   /** Stores a status change with its event and its order_status message (caller's transaction). */
@@ -325,7 +331,7 @@ export class OrderService {
     order.status = to;
     order.statusDescription = description ?? null;
     order.updatedAt = now;
-    await m.save(order);
+    await m.update(OrderEntity, { id: order.id }, { status: to, statusDescription: order.statusDescription, updatedAt: now });
     const payload = buildOrderStatusMessage(
       {
         to: order.to,
@@ -337,7 +343,7 @@ export class OrderService {
       { partiallyShippedSpelling: this.options.partiallyShippedSpelling },
     );
     const message = this.newMessage(order, 'ORDER_STATUS', payload, now, { previous: from, target: to });
-    await m.insert(OutboundMessageEntity, message);
+    await insertRows(m, OutboundMessageEntity, message);
     const event = await recordEvent(m, order, {
       type: 'ORDER_STATUS_CHANGED',
       source: 'API',
@@ -387,14 +393,14 @@ export class OrderService {
       const events = await applyLookup(m, current, payment, lookup, 'LOOKUP');
       const change = checkStatusChange(current.status, 'CANCELED', payment.status);
       if (change.kind !== 'ok') {
-        return { order: current, events, messageId: null, userErrors: change.kind === 'refused' ? [change.error] : [] };
+        return { order: current, events, message: null, userErrors: change.kind === 'refused' ? [change.error] : [] };
       }
       const { message, event } = await this.moveTo(m, current, 'CANCELED', input.description, input.body);
-      return { order: current, events: [...events, event], messageId: message.id, userErrors: [] as UserError[] };
+      return { order: current, events: [...events, event], message, userErrors: [] as UserError[] };
     });
     this.events.publish(result.events);
-    if (!result.messageId) return { order: result.order, userErrors: result.userErrors };
-    return this.sendNow(result.order.id, result.messageId);
+    if (!result.message) return { order: result.order, userErrors: result.userErrors };
+    return this.sendNow(result.order, result.message);
   }
 
   // ------------------------------------------------------------------ helpers

@@ -90,14 +90,22 @@ export class Outbox {
     return (result.affected ?? 0) === 1;
   }
 
-  /** Sends a message whose lease the caller holds, and records the outcome. */
-  async deliver(messageId: string, source: EventSource, opts: { interrupted?: boolean } = {}): Promise<DeliveryOutcome> {
-    const message = await this.db.manager.findOneByOrFail(OutboundMessageEntity, { id: messageId });
-    const order = await this.db.manager.findOneByOrFail(OrderEntity, { id: message.orderId });
+  /**
+   * Sends a message whose lease the caller holds, and records the outcome. A request that has
+   * just committed the message passes it and its order as `known` (nothing to read again), with
+   * `first` when it is the order's first message (nothing can be queued before it).
+   */
+  async deliver(
+    messageId: string,
+    source: EventSource,
+    opts: { interrupted?: boolean; known?: { message: OutboundMessageEntity; order: OrderEntity; first?: boolean } } = {},
+  ): Promise<DeliveryOutcome> {
+    const message = opts.known?.message ?? (await this.db.manager.findOneByOrFail(OutboundMessageEntity, { id: messageId }));
+    const order = opts.known?.order ?? (await this.db.manager.findOneByOrFail(OrderEntity, { id: message.orderId }));
     // WhatsApp refuses an order_status for an order whose order_details it has not accepted yet
     // (and would apply two status changes in the wrong order): a message waits for the earlier
     // queued messages of its order
-    const earlier = await this.earlierQueued(message);
+    const earlier = opts.known?.first ? null : await this.earlierQueued(message);
     if (earlier) return this.defer(message, earlier);
     let wamid: string | null = null;
     let alreadyAccepted = false;
@@ -131,7 +139,7 @@ export class Outbox {
         current.nextAttemptAt = null;
         current.errorCode = null;
         current.errorMessage = null;
-        await m.save(current);
+        await this.store(m, current);
         published.push(
           await recordMessageChange(m, order, current, 'QUEUED', 'ACCEPTED', source, alreadyAccepted ? 'confirmed by the payment lookup after an interrupted send' : null),
         );
@@ -142,12 +150,12 @@ export class Outbox {
       current.errorMessage = error.message;
       if (error.temporary) {
         current.nextAttemptAt = new Date(now.getTime() + this.backoff(current.attempts));
-        await m.save(current);
+        await this.store(m, current);
         return { kind: 'queued', message: current, error };
       }
       current.status = 'FAILED';
       current.nextAttemptAt = null;
-      await m.save(current);
+      await this.store(m, current);
       published.push(await recordMessageChange(m, order, current, 'QUEUED', 'FAILED', source));
       published.push(
         ...(await undoRefusedStatusChange(m, current, `WhatsApp refused the order_status message: ${error.message}`, error.whatsappCode, source)),
@@ -164,6 +172,24 @@ export class Outbox {
       this.logger.warn({ messageId, whatsappCode: outcome.error.whatsappCode, error: outcome.error.message }, 'WhatsApp refused a message');
     }
     return outcome;
+  }
+
+  /** Writes a delivery attempt's outcome (one UPDATE; save() would read the row first). */
+  private async store(m: EntityManager, message: OutboundMessageEntity): Promise<void> {
+    await m.update(
+      OutboundMessageEntity,
+      { id: message.id },
+      {
+        status: message.status,
+        wamid: message.wamid,
+        attempts: message.attempts,
+        nextAttemptAt: message.nextAttemptAt,
+        lockedUntil: message.lockedUntil,
+        errorCode: message.errorCode,
+        errorMessage: message.errorMessage,
+        updatedAt: message.updatedAt,
+      },
+    );
   }
 
   private earlierQueued(message: OutboundMessageEntity): Promise<OutboundMessageEntity | null> {

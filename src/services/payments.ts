@@ -5,6 +5,7 @@ import { formatMoney } from '../domain/money';
 import { canAdvancePayment } from '../domain/payment-status';
 import type { EventSource, PaymentStatus } from '../domain/types';
 import type { LookupPayment } from '../whatsapp/client';
+import { insertRows } from '../db/writes';
 import { recordEvent } from './events';
 
 /**
@@ -36,7 +37,7 @@ export async function applyLookup(
       payment.verified = true;
       payment.verifiedAt = now;
       payment.updatedAt = now;
-      await m.save(payment);
+      await savePayment(m, payment);
     }
     return events;
   }
@@ -76,7 +77,7 @@ export async function applyLookup(
   payment.verified = confirmed;
   payment.verifiedAt = confirmed ? now : payment.verifiedAt;
   payment.updatedAt = now;
-  await m.save(payment);
+  await savePayment(m, payment);
 
   if (moved) {
     events.push(
@@ -125,6 +126,20 @@ function sameAmount(paid: { value: number; offset: number }, order: OrderEntity)
   return BigInt(paid.value) * BigInt(order.offset) === BigInt(order.total) * BigInt(paid.offset);
 }
 
+/**
+ * Writes the payment's own columns in one UPDATE. (save() reads the row back first to work out
+ * what changed: a second statement per write, inside a transaction that on sqlite holds up every
+ * other writer.)
+ */
+export async function savePayment(m: EntityManager, payment: PaymentEntity): Promise<void> {
+  const { status, verified, verifiedAt, amount, amountOffset, currency, verifyAfter, verifyAttempts, hintStatus, updatedAt } = payment;
+  await m.update(
+    PaymentEntity,
+    { id: payment.id },
+    { status, verified, verifiedAt, amount, amountOffset, currency, verifyAfter, verifyAttempts, hintStatus, updatedAt },
+  );
+}
+
 async function upsertTransactions(m: EntityManager, payment: PaymentEntity, lookup: LookupPayment, now: Date): Promise<void> {
   const existing = await m.find(TransactionEntity, { where: { paymentId: payment.id } });
   const byId = new Map(existing.map((t) => [t.transactionId, t]));
@@ -133,8 +148,9 @@ async function upsertTransactions(m: EntityManager, payment: PaymentEntity, look
     if (!t.status) continue;
     // transactions are listed by createdAt: several first seen in one lookup keep the lookup's
     // order (oldest first) instead of the random order of their ids
+    const known = byId.get(t.id);
     const row =
-      byId.get(t.id) ??
+      known ??
       m.create(TransactionEntity, { id: randomUUID(), paymentId: payment.id, transactionId: t.id, createdAt: new Date(now.getTime() + created++) });
     Object.assign(row, {
       gateway: t.gateway,
@@ -150,6 +166,12 @@ async function upsertTransactions(m: EntityManager, payment: PaymentEntity, look
       upstreamUpdatedAt: t.updatedAt,
       updatedAt: now,
     });
-    await m.save(row);
+    if (known) {
+      const { id, paymentId, transactionId, createdAt, ...changes } = row;
+      await m.update(TransactionEntity, { id }, changes);
+    } else {
+      await insertRows(m, TransactionEntity, row);
+      byId.set(t.id, row);
+    }
   }
 }

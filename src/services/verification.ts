@@ -8,7 +8,7 @@ import { UpstreamError } from '../whatsapp/upstream-error';
 import { ServiceContext } from './context';
 import type { EventBus } from './events';
 import type { OrderQueries } from './order-queries';
-import { applyLookup } from './payments';
+import { applyLookup, savePayment } from './payments';
 import type { UpstreamClients } from './upstream';
 import { WorkerLoop } from './worker-loop';
 
@@ -57,25 +57,32 @@ export class PaymentVerifier {
   kick = (delayMs = 0) => this.loop.kick(delayMs);
 
 
-  /** One pass: claim the payments that are due and look each up. */
+  /**
+   * One pass: claim the payments that are due and look each up, `limit` at a time, until none is
+   * due. (Stopping after one batch left a burst of webhooks waiting a debounce interval per batch
+   * of `limit`: 50 lookups per quarter second however fast the lookups were.)
+   */
   async pass(limit = 50): Promise<void> {
-    const now = new Date();
-    const due = await this.db.manager
-      .createQueryBuilder(PaymentEntity, 'p')
-      .select('p.id', 'id')
-      .where('p.verifyAfter IS NOT NULL')
-      .andWhere('p.verifyAfter <= :now', { now: this.db.param(now) })
-      .orderBy('p.verifyAfter', 'ASC')
-      .limit(limit)
-      .getRawMany<{ id: string }>();
-    await Promise.all(
-      due.map(async ({ id }) => {
-        if (this.loop.stopped) return;
-        const lease = new Date(now.getTime() + this.options.leaseMs);
-        const claimed = await this.claim(id, now, lease);
-        if (claimed) await this.verifyClaimed(claimed, lease);
-      }),
-    );
+    for (;;) {
+      const now = new Date();
+      const due = await this.db.manager
+        .createQueryBuilder(PaymentEntity, 'p')
+        .select('p.id', 'id')
+        .where('p.verifyAfter IS NOT NULL')
+        .andWhere('p.verifyAfter <= :now', { now: this.db.param(now) })
+        .orderBy('p.verifyAfter', 'ASC')
+        .limit(limit)
+        .getRawMany<{ id: string }>();
+      await Promise.all(
+        due.map(async ({ id }) => {
+          if (this.loop.stopped) return;
+          const lease = new Date(now.getTime() + this.options.leaseMs);
+          const claimed = await this.claim(id, now, lease);
+          if (claimed) await this.verifyClaimed(claimed, lease);
+        }),
+      );
+      if (due.length < limit || this.loop.stopped) return;
+    }
   }
 
   /** Moves verifyAfter past the lease if it is still due: whoever moves it owns this attempt. */
@@ -166,7 +173,7 @@ export class PaymentVerifier {
         payment.verifyAfter = null;
         payment.verifyAttempts = 0;
       }
-      await m.save(payment);
+      await savePayment(m, payment);
       return payment;
     });
     this.events.publish(published);

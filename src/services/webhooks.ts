@@ -8,9 +8,9 @@ import {
   OutboundMessageEntity,
   PaymentConfigurationEntity,
   PaymentEntity,
-  PhoneNumberEntity,
   ReceivedWebhookEntity,
 } from '../db/entities';
+import { insertRows } from '../db/writes';
 import { canAdvanceMessage } from '../domain/message-status';
 import { canAdvancePayment } from '../domain/payment-status';
 import type { Logger } from '../logger';
@@ -21,6 +21,7 @@ import {
   WebhookError,
   WebhookUpdate,
 } from '../whatsapp/webhook-parser';
+import type { Directory } from './directory';
 import { EventBus, recordEvent } from './events';
 import { undoRefusedStatusChange } from './outbox';
 import { HINT_DEBOUNCE_MS, PaymentVerifier } from './verification';
@@ -45,6 +46,7 @@ export class WebhookInbox {
     private readonly verifier: PaymentVerifier,
     private readonly logger: Logger,
     private readonly options: WebhookInboxOptions,
+    private readonly directory: Directory,
   ) {
     this.loop = new WorkerLoop('webhook processing', () => this.pass(), options.pollMs, logger);
   }
@@ -57,7 +59,7 @@ export class WebhookInbox {
   async store(rawBody: Buffer, authenticatedBy: 'SIGNATURE' | 'TOKEN'): Promise<string> {
     const id = randomUUID();
     await this.db.transaction((m) =>
-      m.insert(ReceivedWebhookEntity, {
+      insertRows(m, ReceivedWebhookEntity, {
         id,
         body: rawBody.toString('utf8'),
         bodyHash: createHash('sha256').update(rawBody).digest('hex'),
@@ -141,7 +143,8 @@ export class WebhookInbox {
         webhook.error = problem ?? (notes.length ? notes.join('; ').slice(0, 2000) : null);
         webhook.processedAt = new Date();
         webhook.lockedUntil = null;
-        await m.save(webhook);
+        const { attempts, state, error, processedAt, lockedUntil } = webhook;
+        await m.update(ReceivedWebhookEntity, { id }, { attempts, state, error, processedAt, lockedUntil });
         if (problem) this.logger.warn({ webhookId: id, problem }, 'authenticated webhook is malformed; kept, not applied');
         else if (notes.length) this.logger.info({ webhookId: id, notes }, 'webhook processed with parts that changed nothing');
       });
@@ -181,7 +184,7 @@ export class WebhookInbox {
     const due = payment.verifyAfter?.getTime();
     // a lookup already planned within the debounce window answers this hint too
     if (due === undefined || due <= now || due > now + HINT_DEBOUNCE_MS) payment.verifyAfter = new Date(now + HINT_DEBOUNCE_MS);
-    await m.save(payment);
+    await m.update(PaymentEntity, { id: payment.id }, { hintStatus: payment.hintStatus, verifyAfter: payment.verifyAfter });
     return 'verify';
   }
 
@@ -202,7 +205,8 @@ export class WebhookInbox {
       message.errorMessage = describe(error);
     }
     message.updatedAt = new Date();
-    await m.save(message);
+    const { status, errorCode, errorMessage, updatedAt } = message;
+    await m.update(OutboundMessageEntity, { id: message.id }, { status, errorCode, errorMessage, updatedAt });
     published.push(
       await recordEvent(m, order, {
         type: 'MESSAGE_STATUS_CHANGED',
@@ -273,7 +277,7 @@ export class WebhookInbox {
 
   private async orderOf(m: EntityManager, phoneNumberId: string | null, referenceId: string): Promise<OrderEntity | null> {
     if (!phoneNumberId) return null;
-    const phone = await m.findOneBy(PhoneNumberEntity, { phoneNumberId });
+    const phone = await this.directory.phoneNumber(phoneNumberId);
     if (!phone) return null;
     return m.findOneBy(OrderEntity, { businessId: phone.businessId, referenceId });
   }

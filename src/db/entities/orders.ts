@@ -15,6 +15,8 @@ import { EnumColumn, ForeignIdColumn, IdColumn, MoneyColumn, TextColumn, Timesta
 
 @Entity('orders')
 @Index(['businessId', 'referenceId'], { unique: true })
+// an ADMIN key names an order by referenceId alone (order, payment, updateOrderStatus ...)
+@Index(['referenceId'])
 @Index(['businessId', 'createdAt', 'id'])
 @Index(['createdAt', 'id'])
 export class OrderEntity {
