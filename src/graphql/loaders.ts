@@ -15,35 +15,70 @@ import type { Services } from '../services';
 /**
  * Request-scoped batch loaders: one query per relation per request, whatever the page size.
  * Made fresh for every request (and every subscription event), so they never serve stale rows.
+ * Each loader is created on first use: a subscription makes a set per event per subscriber, and
+ * most events touch one loader or none.
  */
 export class Loaders {
-  readonly business: DataLoader<string, BusinessEntity | null>;
-  readonly phoneNumbersOfBusiness: DataLoader<string, PhoneNumberEntity[]>;
-  readonly paymentConfigurationsOfBusiness: DataLoader<string, PaymentConfigurationEntity[]>;
-  readonly order: DataLoader<string, OrderEntity | null>;
-  readonly itemsOfOrder: DataLoader<string, OrderItemEntity[]>;
-  readonly paymentOfOrder: DataLoader<string, PaymentEntity | null>;
-  readonly transactionsOfPayment: DataLoader<string, TransactionEntity[]>;
-  readonly messagesOfOrder: DataLoader<string, OutboundMessageEntity[]>;
-  readonly eventsOfOrder: DataLoader<string, OrderEventEntity[]>;
+  constructor(private readonly services: Services) {}
 
-  constructor(services: Services) {
-    const { tenancy, orderQueries: q } = services;
-    this.business = new DataLoader(async (ids) => byKey(ids, await tenancy.businessesByIds(ids), (b) => b.id));
-    this.phoneNumbersOfBusiness = new DataLoader(async (ids) =>
+  private _business?: DataLoader<string, BusinessEntity | null>;
+  get business(): DataLoader<string, BusinessEntity | null> {
+    const { tenancy } = this.services;
+    return (this._business ??= new DataLoader(async (ids) => byKey(ids, await tenancy.businessesByIds(ids), (b) => b.id)));
+  }
+
+  private _phoneNumbersOfBusiness?: DataLoader<string, PhoneNumberEntity[]>;
+  get phoneNumbersOfBusiness(): DataLoader<string, PhoneNumberEntity[]> {
+    const { tenancy } = this.services;
+    return (this._phoneNumbersOfBusiness ??= new DataLoader(async (ids) =>
       groupByKey(ids, await tenancy.phoneNumbersByBusinessIds(ids), (p) => p.businessId),
-    );
-    this.paymentConfigurationsOfBusiness = new DataLoader(async (ids) =>
+    ));
+  }
+
+  private _paymentConfigurationsOfBusiness?: DataLoader<string, PaymentConfigurationEntity[]>;
+  get paymentConfigurationsOfBusiness(): DataLoader<string, PaymentConfigurationEntity[]> {
+    const { tenancy } = this.services;
+    return (this._paymentConfigurationsOfBusiness ??= new DataLoader(async (ids) =>
       groupByKey(ids, await tenancy.paymentConfigurationsByBusinessIds(ids), (p) => p.businessId),
-    );
-    this.order = new DataLoader(async (ids) => byKey(ids, await q.ordersByIds(ids), (o) => o.id));
-    this.itemsOfOrder = new DataLoader(async (ids) => groupByKey(ids, await q.itemsByOrderIds(ids), (i) => i.orderId));
-    this.paymentOfOrder = new DataLoader(async (ids) => byKey(ids, await q.paymentsByOrderIds(ids), (p) => p.orderId));
-    this.transactionsOfPayment = new DataLoader(async (ids) =>
+    ));
+  }
+
+  private _order?: DataLoader<string, OrderEntity | null>;
+  get order(): DataLoader<string, OrderEntity | null> {
+    const q = this.services.orderQueries;
+    return (this._order ??= new DataLoader(async (ids) => byKey(ids, await q.ordersByIds(ids), (o) => o.id)));
+  }
+
+  private _itemsOfOrder?: DataLoader<string, OrderItemEntity[]>;
+  get itemsOfOrder(): DataLoader<string, OrderItemEntity[]> {
+    const q = this.services.orderQueries;
+    return (this._itemsOfOrder ??= new DataLoader(async (ids) => groupByKey(ids, await q.itemsByOrderIds(ids), (i) => i.orderId)));
+  }
+
+  private _paymentOfOrder?: DataLoader<string, PaymentEntity | null>;
+  get paymentOfOrder(): DataLoader<string, PaymentEntity | null> {
+    const q = this.services.orderQueries;
+    return (this._paymentOfOrder ??= new DataLoader(async (ids) => byKey(ids, await q.paymentsByOrderIds(ids), (p) => p.orderId)));
+  }
+
+  private _transactionsOfPayment?: DataLoader<string, TransactionEntity[]>;
+  get transactionsOfPayment(): DataLoader<string, TransactionEntity[]> {
+    const q = this.services.orderQueries;
+    return (this._transactionsOfPayment ??= new DataLoader(async (ids) =>
       groupByKey(ids, await q.transactionsByPaymentIds(ids), (t) => t.paymentId),
-    );
-    this.messagesOfOrder = new DataLoader(async (ids) => groupByKey(ids, await q.messagesByOrderIds(ids), (m) => m.orderId));
-    this.eventsOfOrder = new DataLoader(async (ids) => groupByKey(ids, await q.eventsByOrderIds(ids), (e) => e.orderId));
+    ));
+  }
+
+  private _messagesOfOrder?: DataLoader<string, OutboundMessageEntity[]>;
+  get messagesOfOrder(): DataLoader<string, OutboundMessageEntity[]> {
+    const q = this.services.orderQueries;
+    return (this._messagesOfOrder ??= new DataLoader(async (ids) => groupByKey(ids, await q.messagesByOrderIds(ids), (m) => m.orderId)));
+  }
+
+  private _eventsOfOrder?: DataLoader<string, OrderEventEntity[]>;
+  get eventsOfOrder(): DataLoader<string, OrderEventEntity[]> {
+    const q = this.services.orderQueries;
+    return (this._eventsOfOrder ??= new DataLoader(async (ids) => groupByKey(ids, await q.eventsByOrderIds(ids), (e) => e.orderId)));
   }
 }
 
