@@ -4,6 +4,7 @@ import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import Redis from 'ioredis';
 import type { EntityManager } from 'typeorm';
 import { OrderEventEntity } from '../db/entities';
+import { insertReturningId } from '../db/writes';
 import type { EventSource, OrderEventType } from '../domain/types';
 import type { Logger } from '../logger';
 
@@ -35,7 +36,8 @@ export async function recordEvent(
     detail: e.detail ?? null,
     at: new Date(),
   });
-  return m.save(event);
+  event.id = await insertReturningId(m, OrderEventEntity, event);
+  return event;
 }
 
 /** An event as it travels between instances: plain JSON values only (no entities, no Dates). */
