@@ -3,7 +3,7 @@
 // with their webhooks and lookups, message status webhooks, subscribers that come and go);
 // resident memory late in the run against early in it. A leak shows as growth.
 
-const { BenchFailure, PAYMENT_SUBSCRIPTION, READ_PAGE, SEED, SEND, STATUS_SUBSCRIPTION, UPDATE, gql, median, orderInput, round, sleep } = require('../lib/common');
+const { BenchFailure, PAYMENT_SUBSCRIPTION, READ_PAGE, SEED, SEND, STATUS_SUBSCRIPTION, UPDATE, gql, orderInput, round, sleep } = require('../lib/common');
 const { connectClients, subscribe, closeClients } = require('../lib/ws');
 
 async function memory(ctx) {
@@ -100,8 +100,18 @@ async function memory(ctx) {
   if (errors.length) throw new BenchFailure(`memory: the gateway logged errors:\n${errors.slice(0, 5).join('\n')}`);
 
   const window = (from, to) => samples.filter((s) => s.t >= from && s.t <= to).map((s) => s.rss);
-  const early = median(window(earlyAt - 5, earlyAt + 5));
-  const late = median(window(seconds - 10, seconds));
+  // the high-water mark of a 30-second window (shorter in short runs): the resident size falls for
+  // a few seconds whenever the collector hands pages back to the system and climbs back at once,
+  // so a single sample or a median could land in such a dip and read as growth (one run measured
+  // 210 MiB at 1 minute, between 265 MiB before and after)
+  const half = Math.max(1, Math.min(15, Math.floor(earlyAt / 2)));
+  const highest = (from, to) => {
+    const xs = window(from, to);
+    if (xs.length === 0) throw new BenchFailure(`memory: no resident-size sample between ${from} s and ${to} s`);
+    return Math.max(...xs);
+  };
+  const early = highest(earlyAt - half, earlyAt + half);
+  const late = highest(seconds - 2 * half, seconds);
   const ratio = late / early;
   log(`    RSS ${round(early, 1)} MiB at ${earlyAt} s, ${round(late, 1)} MiB at ${seconds} s; load: ${JSON.stringify(counts)}`);
   return {
