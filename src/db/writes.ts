@@ -48,7 +48,7 @@ class Inserter {
   private readonly columns: ColumnMetadata[];
   private readonly table: string;
   private readonly sqlite: boolean;
-  /** SQL heads by the set of columns given (a bit mask over `columns`) */
+  /** SQL heads by the set of columns given */
   private readonly heads = new Map<string, string>();
 
   constructor(
@@ -64,27 +64,24 @@ class Inserter {
   statement(rows: Record<string, unknown>[], returningId: boolean): { sql: string; parameters: unknown[] } {
     // the columns the first row gives; a column left out gets its database default, as with insert()
     const given = this.columns.filter((c) => rows[0][c.propertyName] !== undefined);
-    const mask = this.columns.map((c) => (given.includes(c) ? '1' : '0')).join('');
+    const key = given.map((c) => c.propertyName).join(',');
     const driver = this.dataSource.driver;
     const parameters: unknown[] = [];
     const tuples: string[] = [];
     for (const row of rows) {
-      if (row !== rows[0] && this.columns.some((c) => row[c.propertyName] !== undefined && !given.includes(c))) {
+      if (this.columns.some((c) => (row[c.propertyName] !== undefined) !== given.includes(c))) {
         throw new Error(`insert into ${this.table}: every row must give the columns the first one gives`);
       }
-      const placeholders: string[] = [];
-      for (const c of given) {
-        const value = row[c.propertyName];
-        if (value === undefined) throw new Error(`insert into ${this.table}: every row must give the columns the first one gives (${c.propertyName})`);
-        parameters.push(driver.preparePersistentValue(value, c));
-        placeholders.push(this.sqlite ? '?' : `$${parameters.length}`);
-      }
+      const placeholders = given.map((c) => {
+        parameters.push(driver.preparePersistentValue(row[c.propertyName], c));
+        return this.sqlite ? '?' : `$${parameters.length}`;
+      });
       tuples.push(`(${placeholders.join(', ')})`);
     }
-    let head = this.heads.get(mask);
+    let head = this.heads.get(key);
     if (!head) {
       head = `INSERT INTO "${this.table}" (${given.map((c) => `"${c.databaseName}"`).join(', ')}) VALUES `;
-      this.heads.set(mask, head);
+      this.heads.set(key, head);
     }
     const returning = returningId && !this.sqlite ? ' RETURNING "id"' : '';
     return { sql: head + tuples.join(', ') + returning, parameters };

@@ -5,6 +5,7 @@ import { hashApiKeySecret } from '../db/secrets';
 import type { ApiKeyRole } from '../domain/types';
 import type { Principal } from './context';
 import type { EventBus } from './events';
+import { TtlCache } from './ttl-cache';
 
 export type AuthResult = { principal: Principal } | { principal: null; error: string | null };
 
@@ -18,7 +19,6 @@ interface KnownKey {
   id: string;
   role: ApiKeyRole;
   businessId: string | null;
-  until: number;
 }
 
 /**
@@ -34,7 +34,7 @@ interface KnownKey {
 export class AuthService {
   private readonly adminKeyDigest: Buffer | null;
   /** secret hash → a valid (unrevoked) key */
-  private readonly known = new Map<string, KnownKey>();
+  private readonly known = new TtlCache<KnownKey>(KEY_CACHE_TTL_MS, KEY_CACHE_MAX);
   /**
    * keys revoked lately (id → when we heard): a lookup that read the row just before the
    * revocation committed must not put the key back into `known`
@@ -61,18 +61,15 @@ export class AuthService {
       return { principal: { keyId: ENV_ADMIN_KEY_ID, role: 'ADMIN', businessId: null } };
     }
     const secretHash = hashApiKeySecret(secret);
-    const now = Date.now();
     const remembered = this.known.get(secretHash);
-    if (remembered && remembered.until > now) {
-      return { principal: { keyId: remembered.id, role: remembered.role, businessId: remembered.businessId } };
-    }
+    if (remembered) return { principal: { keyId: remembered.id, role: remembered.role, businessId: remembered.businessId } };
     const key = await this.db.manager.findOne(ApiKeyEntity, { where: { secretHash } });
     if (!key) return { principal: null, error: 'The API key is not valid. Check the key, or ask the operator for a new one.' };
     if (key.revokedAt) {
       this.known.delete(secretHash);
       return { principal: null, error: 'The API key was revoked. Ask the operator for a new one.' };
     }
-    this.remember(secretHash, { id: key.id, role: key.role, businessId: key.businessId, until: now + KEY_CACHE_TTL_MS });
+    if (!this.revoked.has(key.id)) this.known.set(secretHash, { id: key.id, role: key.role, businessId: key.businessId });
     return { principal: { keyId: key.id, role: key.role, businessId: key.businessId } };
   }
 
@@ -81,17 +78,7 @@ export class AuthService {
     const now = Date.now();
     for (const [id, at] of this.revoked) if (at < now - KEY_CACHE_TTL_MS) this.revoked.delete(id);
     this.revoked.set(keyId, now);
-    for (const [hash, key] of this.known) if (key.id === keyId) this.known.delete(hash);
-  }
-
-  private remember(secretHash: string, key: KnownKey): void {
-    if (this.revoked.has(key.id)) return;
-    this.known.delete(secretHash);
-    if (this.known.size >= KEY_CACHE_MAX) {
-      // the oldest entry goes (a Map iterates in insertion order)
-      this.known.delete(this.known.keys().next().value!);
-    }
-    this.known.set(secretHash, key);
+    this.known.deleteWhere((key) => key.id === keyId);
   }
 }
 

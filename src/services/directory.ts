@@ -1,6 +1,7 @@
 import type { Database } from '../db/database';
 import { PaymentConfigurationEntity, PhoneNumberEntity } from '../db/entities';
 import type { PaymentGateway } from '../domain/types';
+import { TtlCache } from './ttl-cache';
 
 /** What the hot paths need to know about a phone number: which business it belongs to. */
 export interface KnownPhoneNumber {
@@ -28,8 +29,8 @@ const MAX_ENTRIES = 10_000;
  * moment ago is found at once.
  */
 export class Directory {
-  private readonly phones = new Ttl<KnownPhoneNumber>();
-  private readonly configurations = new Ttl<KnownConfiguration>();
+  private readonly phones = new TtlCache<KnownPhoneNumber>(TTL_MS, MAX_ENTRIES);
+  private readonly configurations = new TtlCache<KnownConfiguration>(TTL_MS, MAX_ENTRIES);
 
   constructor(private readonly db: Database) {}
 
@@ -58,23 +59,5 @@ export class Directory {
     const known = { id: row.id, businessId: row.businessId, name: row.name, gateway: row.gateway };
     this.configurations.set(key, known);
     return known;
-  }
-}
-
-class Ttl<V> {
-  private readonly entries = new Map<string, { value: V; until: number }>();
-
-  get(key: string): V | null {
-    const entry = this.entries.get(key);
-    if (!entry) return null;
-    if (entry.until > Date.now()) return entry.value;
-    this.entries.delete(key);
-    return null;
-  }
-
-  set(key: string, value: V): void {
-    this.entries.delete(key);
-    if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(key, { value, until: Date.now() + TTL_MS });
   }
 }
