@@ -1,5 +1,5 @@
 // The JSON shapes exchanged with the WhatsApp API (Cloud API or 360dialog), as in
-// ../shared/wire. Outbound shapes are exact: the builders produce
+// test/fixtures/wire. Outbound shapes are exact: the builders produce
 // them. Inbound shapes (answers, lookups, webhooks) are deliberately loose — optional fields and
 // `string | number` timestamps — because the documentation is thin and a strict type would
 // invite code that crashes on a field WhatsApp happens to leave out.

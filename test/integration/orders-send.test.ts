@@ -1,5 +1,5 @@
 // sendOrderDetails end to end: a real gateway on a real port, the WhatsApp simulator over real
-// HTTP, and the exact bytes WhatsApp receives compared with ../shared/wire.
+// HTTP, and the exact bytes WhatsApp receives compared with the wire samples in test/fixtures/wire.
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { createBusiness, type TestBusiness } from '../helpers/fixtures';

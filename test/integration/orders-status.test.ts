@@ -1,5 +1,5 @@
 // updateOrderStatus end to end: the status machine (2046 / 2047), no-ops that send nothing, and the
-// order_status message WhatsApp receives compared with ../shared/wire/order_status.request.json.
+// order_status message WhatsApp receives compared with test/fixtures/wire/order_status.request.json.
 import { wire } from '../fixtures/load-wire';
 import { createBusiness, type TestBusiness } from '../helpers/fixtures';
 import { dataOf } from '../helpers/gateway';

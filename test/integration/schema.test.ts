@@ -4,7 +4,8 @@ import { buildSchema, findBreakingChanges } from 'graphql';
 import { printGatewaySchema } from '../../src/graphql/schema';
 
 const root = join(__dirname, '../..');
-const contractPath = join(root, '../shared/contract/schema.graphql');
+// the API contract clients are written against (contract/README.md)
+const contractPath = join(root, 'contract/schema.graphql');
 
 describe('schema.graphql', () => {
   it('is exactly what the code generates (run `npm run schema` after changing the API)', () => {

@@ -18,7 +18,7 @@ import {
 } from '../../src/domain/order-validation';
 import type { ErrorCode, MoneyAmount, OrderTotals, SendOrderDetailsInput, UserError } from '../../src/domain/types';
 
-// The order in /work/shared/wire/order_details.request.json (reference A1001-1), as GraphQL input.
+// The order in test/fixtures/wire/order_details.request.json (reference A1001-1), as GraphQL input.
 // Its expiry, 1767225600, is one hour after NOW.
 const NOW = new Date('2025-12-31T23:00:00.000Z');
 const EXPIRES_AT = new Date(1767225600 * 1000);

@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { MAX_WEBHOOK_UPDATES, parseWebhook, type WebhookUpdate } from '../../src/whatsapp/webhook-parser';
-import { wire } from '../fixtures/load-wire';
+import { WIRE_DIR, wire } from '../fixtures/load-wire';
 
 const PHONE_NUMBER_ID = '106540352242922';
 const WABA_ID = '102290129340398';
@@ -74,6 +74,33 @@ const EXPECTED: Record<string, WebhookUpdate[]> = {
         updatedAt: at(1746500005),
       },
       timestamp: at(1746500005),
+    },
+  ],
+  // Meta's documented payment webhook: statuses[].id is a notification id; PG fields and refunds[] echoed
+  'webhook.payment.meta-captured-with-refund.json': [
+    {
+      kind: 'payment',
+      phoneNumberId: PHONE_NUMBER_ID,
+      wamid: 'gBGGFlB5YjhvAgnhuF1qIUvCo7A',
+      referenceId: 'A1001-1',
+      status: 'CAPTURED',
+      rawStatus: 'captured',
+      amount: { value: 52000, offset: 100 },
+      currency: 'INR',
+      transaction: {
+        id: 'order_SdrcSSqobZ7voR',
+        pgTransactionId: 'pay_SdrcZ81bq2Ld0K',
+        gateway: 'RAZORPAY',
+        status: 'SUCCESS',
+        method: 'upi',
+        amount: null,
+        currency: null,
+        errorCode: null,
+        errorReason: null,
+        createdAt: at(1772129415),
+        updatedAt: at(1772129417),
+      },
+      timestamp: at(1772215816),
     },
   ],
   'webhook.payment.pending.json': [
@@ -187,7 +214,7 @@ const EXPECTED: Record<string, WebhookUpdate[]> = {
 describe('parseWebhook: the wire samples', () => {
   it('has an expectation for every webhook sample (a new sample must get one)', () => {
     // the directory test/fixtures/load-wire.ts reads from
-    const samples = readdirSync(join(__dirname, '../../../shared/wire')).filter((f) => /^webhook\..*\.json$/.test(f));
+    const samples = readdirSync(WIRE_DIR).filter((f) => /^webhook\..*\.json$/.test(f));
     expect(samples.sort()).toEqual(Object.keys(EXPECTED).sort());
   });
 
