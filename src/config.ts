@@ -33,6 +33,8 @@ export interface Config {
   retryBaseMs: number;
   retryMaxMs: number;
   relayPollMs: number;
+  /** calls made for one WhatsApp message (or refund) before it is given up as FAILED */
+  outboxMaxAttempts: number;
   maxWebhookBytes: number;
   logLevel: string;
   /** where sandbox secrets and the default sqlite file live */
@@ -110,6 +112,7 @@ const envSchema = z.object({
   RETRY_BASE_MS: integer('RETRY_BASE_MS', 1, 600000, '1000'),
   RETRY_MAX_MS: integer('RETRY_MAX_MS', 1, 86400000, '300000'),
   RELAY_POLL_MS: integer('RELAY_POLL_MS', 10, 600000, '1000'),
+  OUTBOX_MAX_ATTEMPTS: integer('OUTBOX_MAX_ATTEMPTS', 1, 1000, '12'),
   MAX_WEBHOOK_BYTES: integer('MAX_WEBHOOK_BYTES', 1024, 10485760, '1048576'),
   LOG_LEVEL: optionalText.refine(
     (v) => v === undefined || ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(v),
@@ -169,6 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retryBaseMs: e.RETRY_BASE_MS !== undefined ? Number(e.RETRY_BASE_MS) : 1000,
     retryMaxMs: e.RETRY_MAX_MS !== undefined ? Number(e.RETRY_MAX_MS) : 300000,
     relayPollMs: e.RELAY_POLL_MS !== undefined ? Number(e.RELAY_POLL_MS) : 1000,
+    outboxMaxAttempts: e.OUTBOX_MAX_ATTEMPTS !== undefined ? Number(e.OUTBOX_MAX_ATTEMPTS) : 12,
     maxWebhookBytes: e.MAX_WEBHOOK_BYTES !== undefined ? Number(e.MAX_WEBHOOK_BYTES) : 1048576,
     logLevel: e.LOG_LEVEL ?? 'info',
     dataDir: e.DATA_DIR ?? defaultDataDir(databaseUrl),

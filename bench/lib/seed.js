@@ -219,7 +219,7 @@ const TABLES = {
   ],
   outbound_messages: [
     ['id', 'varchar'], ['orderId', 'varchar'], ['businessId', 'varchar'], ['kind', 'varchar'], ['payload', 'text'],
-    ['status', 'varchar'], ['wamid', 'varchar'], ['attempts', 'int'], ['nextAttemptAt', 'timestamp'], ['lockedUntil', 'timestamp'],
+    ['status', 'varchar'], ['wamid', 'varchar'], ['attempts', 'int'],
     ['errorCode', 'int'], ['errorMessage', 'text'], ['previousOrderStatus', 'varchar'], ['targetOrderStatus', 'varchar'],
     ['createdAt', 'timestamp'], ['updatedAt', 'timestamp'],
   ],
@@ -367,7 +367,7 @@ function generate(start, end, rand) {
     const wamid = () => `wamid.${Buffer.from(hex(48), 'hex').toString('base64')}`;
     const detailsStatus = rand() < 0.6 ? 'READ' : 'DELIVERED';
     out.outbound_messages.push([
-      uuid(), id, b.id, 'ORDER_DETAILS', payload, detailsStatus, wamid(), 1, null, null, null, null, null, null, ts(createdMs), ts(createdMs + 2000),
+      uuid(), id, b.id, 'ORDER_DETAILS', payload, detailsStatus, wamid(), 1, null, null, null, null, ts(createdMs), ts(createdMs + 2000),
     ]);
     event('ORDER_CREATED', 'API', null, 'PENDING', null, createdMs);
     event('MESSAGE_STATUS_CHANGED', 'API', 'QUEUED', 'ACCEPTED', 'ORDER_DETAILS', createdMs + 300);
@@ -412,7 +412,7 @@ function generate(start, end, rand) {
         },
       });
       out.outbound_messages.push([
-        uuid(), id, b.id, 'ORDER_STATUS', statusPayload, 'DELIVERED', wamid(), 1, null, null, null, null, previous, next, ts(atMs), ts(atMs + 2000),
+        uuid(), id, b.id, 'ORDER_STATUS', statusPayload, 'DELIVERED', wamid(), 1, null, null, previous, next, ts(atMs), ts(atMs + 2000),
       ]);
       event('ORDER_STATUS_CHANGED', 'API', previous, next, null, atMs);
       event('MESSAGE_STATUS_CHANGED', 'API', 'QUEUED', 'ACCEPTED', 'ORDER_STATUS', atMs + 300);

@@ -26,6 +26,25 @@ export function metricsRoutes(services: Services, websockets: WebSocketServer): 
   gauge('wpg_outbox_queued', 'messages waiting to be accepted by WhatsApp', () =>
     services.db.manager.countBy(OutboundMessageEntity, { status: 'QUEUED' }),
   );
+  new Gauge({
+    name: 'wpg_outbox_jobs',
+    help: 'outbound calls in flight (waiting, being made or to be retried), by kind',
+    labelNames: ['kind'],
+    registers: [registry],
+    async collect() {
+      for (const { kind, jobs } of await services.outbox.depth()) this.set({ kind }, jobs);
+    },
+  });
+  new Gauge({
+    name: 'wpg_outbox_oldest_job_age_seconds',
+    help: 'age of the oldest outbound call still in flight, by kind (0 when none)',
+    labelNames: ['kind'],
+    registers: [registry],
+    async collect() {
+      const now = Date.now();
+      for (const { kind, oldest } of await services.outbox.depth()) this.set({ kind }, oldest ? Math.max(0, (now - oldest.getTime()) / 1000) : 0);
+    },
+  });
   gauge('wpg_webhooks_waiting', 'stored webhooks not processed yet', () =>
     services.db.manager.countBy(ReceivedWebhookEntity, { state: 'RECEIVED' }),
   );

@@ -36,8 +36,22 @@ import { lookupPayment, paymentStatusEntry, type Sender, type SimOrder, type Sim
 
 export type { WebhookConfig, WebhookDelivery, SignatureMode } from './simulator-webhooks';
 
-export const FAULT_KINDS = ['http500', 'http503', 'http429', 'timeout', 'reset', 'whatsapp131056'] as const;
+export const FAULT_KINDS = [
+  'http500',
+  'http503',
+  'http429',
+  'timeout',
+  'reset',
+  'whatsapp131056',
+  // WhatsApp acts on the call, then its answer is lost: held past the client's timeout, the
+  // connection reset mid-answer, or a 200 that cannot be read
+  'acceptedTimeout',
+  'acceptedReset',
+  'acceptedGarbage',
+] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
+type LostAnswer = 'acceptedTimeout' | 'acceptedReset' | 'acceptedGarbage';
+const LOST_ANSWERS: ReadonlySet<FaultKind> = new Set<FaultKind>(['acceptedTimeout', 'acceptedReset', 'acceptedGarbage']);
 export type { CallKind } from './simulator-http';
 export type PayOutcome = 'captured' | 'failed' | 'pending';
 export type MessageStatusValue = 'sent' | 'delivered' | 'read' | 'failed';
@@ -132,7 +146,7 @@ interface FaultRule {
 const MAX_RECORDS = 10_000;
 const UNKNOWN_360_NUMBER = 'unknown-360dialog-number';
 
-const FAULT_ANSWERS: Record<Exclude<FaultKind, 'timeout' | 'reset'>, () => [number, ReturnType<typeof graphError>]> = {
+const FAULT_ANSWERS: Record<Exclude<FaultKind, 'timeout' | 'reset' | LostAnswer>, () => [number, ReturnType<typeof graphError>]> = {
   http500: () => [500, graphError(1, 'An unknown error has occurred.', 'simulated HTTP 500 (failNext/failRate)')],
   http503: () => [503, graphError(2, 'Service temporarily unavailable', 'simulated HTTP 503 (failNext/failRate)')],
   http429: () => [429, graphError(130429, 'Rate limit hit', 'Cloud API message throughput has been reached (simulated)')],
@@ -414,12 +428,25 @@ export class WhatsAppSimulator {
     if (typeof sender === 'string') return answer(401, graphError(190, 'Invalid OAuth access token', sender));
 
     const fault = this.takeFault(r.call);
-    if (fault) {
+    const lostAnswer = fault && LOST_ANSWERS.has(fault) ? (fault as LostAnswer) : null;
+    if (fault && !lostAnswer) {
       record.fault = fault;
       if (fault === 'reset') return void req.socket.destroy();
       if (fault === 'timeout') return this.hold(req, res);
-      const [status, payload] = FAULT_ANSWERS[fault]();
+      const [status, payload] = FAULT_ANSWERS[fault as keyof typeof FAULT_ANSWERS]();
       return answer(status, payload);
+    }
+    if (lostAnswer) {
+      // the call takes effect as usual; only its answer never arrives in a usable form
+      record.fault = lostAnswer;
+      const done = (status: number, payload: unknown) => this.loseAnswer(req, res, record, lostAnswer, status, payload);
+      try {
+        if (r.call === 'lookup') return done(...this.lookup(r.configurationName ?? '', r.referenceId ?? ''));
+        return done(200, this.message(body, sender));
+      } catch (err) {
+        if (!(err instanceof Refusal)) throw err;
+        return answer(err.httpStatus, graphError(err.code, 'Message refused', err.details));
+      }
     }
 
     try {
@@ -465,6 +492,22 @@ export class WhatsAppSimulator {
     }
     const rate = this.rates.get(call);
     return rate && this.random() < rate.probability ? rate.kind : null;
+  }
+
+  /** Loses the answer of a call that took effect. */
+  private loseAnswer(req: IncomingMessage, res: ServerResponse, record: ReceivedRequest, how: LostAnswer, status: number, payload: unknown): void {
+    if (how === 'acceptedTimeout') return this.hold(req, res);
+    if (how === 'acceptedGarbage') {
+      record.status = 200;
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<html><body>upstream proxy error</body></html>');
+      return;
+    }
+    // acceptedReset: the head and half the body go out, then the connection drops
+    record.status = status;
+    const text = JSON.stringify(payload);
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    res.write(text.slice(0, Math.floor(text.length / 2)), () => req.socket.destroy());
   }
 
   /** Holds the request past the client's timeout, then drops it; never outlives stop() or keeps the process up. */

@@ -8,6 +8,7 @@ import { IdempotencyService } from './idempotency';
 import { NodeService } from './nodes';
 import { OrderQueries } from './order-queries';
 import { OrderService } from './orders';
+import { MessageSending } from './message-sending';
 import { Outbox } from './outbox';
 import { TenancyService } from './tenancy';
 import { UpstreamClients } from './upstream';
@@ -36,16 +37,17 @@ export function createServices(config: Config, db: Database, logger: Logger): Se
   if (!config.secretsKey) throw new Error('SECRETS_KEY must be resolved before the services start');
   const events = new EventBus(logger, config.redisUrl, config.redisPrefix);
   const upstream = new UpstreamClients(db, config, config.secretsKey);
-  const outbox = new Outbox(db, upstream, events, logger, {
+  const leaseMs = config.upstreamTimeoutMs * 2 + 5000;
+  const outbox = new Outbox(db, events, logger, {
     retryBaseMs: config.retryBaseMs,
     retryMaxMs: config.retryMaxMs,
     pollMs: config.relayPollMs,
-    leaseMs: config.upstreamTimeoutMs * 2 + 5000,
+    leaseMs,
   });
+  outbox.register(new MessageSending(db, upstream, config.outboxMaxAttempts));
   const idempotency = new IdempotencyService(db);
   const directory = new Directory(db);
   const orderQueries = new OrderQueries(db);
-  const leaseMs = config.upstreamTimeoutMs * 2 + 5000;
   const verifier = new PaymentVerifier(db, upstream, events, orderQueries, logger, {
     retryBaseMs: config.retryBaseMs,
     retryMaxMs: config.retryMaxMs,

@@ -23,7 +23,8 @@ import { canSeeBusiness, ServiceContext } from './context';
 import type { Directory, KnownConfiguration } from './directory';
 import { EventBus, recordEvent } from './events';
 import { hashInput, IdempotencyService } from './idempotency';
-import type { Outbox } from './outbox';
+import type { MessageSubject } from './message-sending';
+import type { Outbox, OutboxJob } from './outbox';
 import { applyLookup } from './payments';
 import type { UpstreamClients } from './upstream';
 
@@ -128,7 +129,7 @@ export class OrderService {
     const now = new Date();
     const order = this.newOrder(input, validation.totals, phone.businessId, configuration, contentHash, now);
     const message = this.newMessage(order, 'ORDER_DETAILS', buildOrderDetailsMessage(messageSource(order, input)), now);
-    let created: OrderEventEntity;
+    let created: { event: OrderEventEntity; job: OutboxJob };
     try {
       created = await this.db.transaction(async (m) => {
         await insertRows(m, OrderEntity, order);
@@ -167,7 +168,8 @@ export class OrderService {
           updatedAt: now,
         });
         await insertRows(m, OutboundMessageEntity, message);
-        return recordEvent(m, order, { type: 'ORDER_CREATED', source: 'API', toStatus: 'PENDING' });
+        const job = await this.enqueue(m, message, now);
+        return { event: await recordEvent(m, order, { type: 'ORDER_CREATED', source: 'API', toStatus: 'PENDING' }), job };
       });
     } catch (err) {
       // a concurrent request with the same referenceId won the unique index
@@ -177,9 +179,9 @@ export class OrderService {
       }
       throw err;
     }
-    this.events.publish([created]);
+    this.events.publish([created.event]);
     // a new order's order_details is its first message: nothing of it can be queued before it
-    return this.sendNow(order, message, { first: true });
+    return this.sendNow(order, message, created.job, { first: true });
   }
 
   private async resendOrDuplicate(businessId: string, referenceId: string, contentHash: string): Promise<OrderResult | null> {
@@ -272,9 +274,6 @@ export class OrderService {
       status: 'QUEUED' as const,
       wamid: null,
       attempts: 0,
-      nextAttemptAt: now,
-      // this request sends it right after commit; the relay takes over only if that never happens
-      lockedUntil: this.outbox.newLease(now),
       errorCode: null,
       errorMessage: null,
       previousOrderStatus: statuses?.previous ?? null,
@@ -285,15 +284,33 @@ export class OrderService {
   }
 
   /**
+   * The message's outbox job, held by this request: it sends the message right after commit, and
+   * the relay takes over only if that never happens.
+   */
+  private enqueue(m: EntityManager, message: OutboundMessageEntity, now: Date): Promise<OutboxJob> {
+    return this.outbox.enqueue(m, {
+      kind: 'WHATSAPP_MESSAGE',
+      subjectId: message.id,
+      businessId: message.businessId,
+      // WhatsApp refuses an order_status for an order whose order_details it has not accepted
+      // (and would apply two status changes in the wrong order): an order's messages go one by one
+      sequenceKey: message.orderId,
+      heldByRequest: true,
+      now,
+    });
+  }
+
+  /**
    * First delivery attempt, in the request: WhatsApp's verdict goes straight back to the caller.
    * The order and message are the ones this request just committed, so they are not read again;
    * only a refused order_status changes the order here (it goes back), and then it is re-read.
    */
-  private async sendNow(order: OrderEntity, message: OutboundMessageEntity, opts: { first?: boolean } = {}): Promise<OrderResult> {
-    const outcome = await this.outbox.deliver(message.id, 'API', { known: { order, message, first: opts.first } });
-    if (outcome.kind !== 'failed') return { order, userErrors: [] };
+  private async sendNow(order: OrderEntity, message: OutboundMessageEntity, job: OutboxJob, opts: { first?: boolean } = {}): Promise<OrderResult> {
+    const step = await this.outbox.runForRequest<MessageSubject, string>(job, { order, message }, opts);
+    if (step.kind !== 'failed') return { order, userErrors: [] };
     const current = message.kind === 'ORDER_STATUS' ? await this.db.manager.findOneByOrFail(OrderEntity, { id: order.id }) : order;
-    return { order: current, userErrors: [upstreamRejected(outcome.error)] };
+    const error = step.failure.cause instanceof UpstreamError ? step.failure.cause : null;
+    return { order: current, userErrors: [upstreamRejected(error, step.failure.message)] };
   }
 
   // ------------------------------------------------------------------ updateOrderStatus
@@ -308,14 +325,14 @@ export class OrderService {
       const order = await m.findOneOrFail(OrderEntity, { where: { id: found.order.id }, ...this.db.forUpdate() });
       const payment = await m.findOneByOrFail(PaymentEntity, { orderId: order.id });
       const change = checkStatusChange(order.status, input.status, payment.status);
-      if (change.kind === 'noop') return { order, userErrors: [] as UserError[], message: null, event: null };
-      if (change.kind === 'refused') return { order, userErrors: [change.error], message: null, event: null };
-      const { message, event } = await this.moveTo(m, order, input.status, input.description, input.body);
-      return { order, userErrors: [] as UserError[], message, event };
+      if (change.kind === 'noop') return { order, userErrors: [] as UserError[], message: null, event: null, job: null };
+      if (change.kind === 'refused') return { order, userErrors: [change.error], message: null, event: null, job: null };
+      const { message, event, job } = await this.moveTo(m, order, input.status, input.description, input.body);
+      return { order, userErrors: [] as UserError[], message, event, job };
     });
     if (result.event) this.events.publish([result.event]);
-    if (!result.message) return { order: result.order, userErrors: result.userErrors };
-    return this.sendNow(result.order, result.message);
+    if (!result.message || !result.job) return { order: result.order, userErrors: result.userErrors };
+    return this.sendNow(result.order, result.message, result.job);
   }
 
   /** Stores a status change with its event and its order_status message (caller's transaction). */
@@ -325,7 +342,7 @@ export class OrderService {
     to: OrderStatus,
     description: string | null | undefined,
     body: string | null | undefined,
-  ): Promise<{ message: OutboundMessageEntity; event: OrderEventEntity }> {
+  ): Promise<{ message: OutboundMessageEntity; event: OrderEventEntity; job: OutboxJob }> {
     const now = new Date();
     const from = order.status;
     order.status = to;
@@ -344,6 +361,7 @@ export class OrderService {
     );
     const message = this.newMessage(order, 'ORDER_STATUS', payload, now, { previous: from, target: to });
     await insertRows(m, OutboundMessageEntity, message);
+    const job = await this.enqueue(m, message, now);
     const event = await recordEvent(m, order, {
       type: 'ORDER_STATUS_CHANGED',
       source: 'API',
@@ -351,7 +369,7 @@ export class OrderService {
       toStatus: to,
       detail: description ?? null,
     });
-    return { message, event };
+    return { message, event, job };
   }
 
   // ------------------------------------------------------------------ cancelOrder
@@ -374,7 +392,7 @@ export class OrderService {
       lookup = await client.lookupPayment(order.paymentConfiguration, order.referenceId);
     } catch (err) {
       if (!(err instanceof UpstreamError)) throw err;
-      if (!err.temporary) return { order, userErrors: [upstreamRejected(err)] };
+      if (!err.temporary) return { order, userErrors: [upstreamRejected(err, err.message)] };
       return {
         order,
         userErrors: [
@@ -393,14 +411,14 @@ export class OrderService {
       const events = await applyLookup(m, current, payment, lookup, 'LOOKUP');
       const change = checkStatusChange(current.status, 'CANCELED', payment.status);
       if (change.kind !== 'ok') {
-        return { order: current, events, message: null, userErrors: change.kind === 'refused' ? [change.error] : [] };
+        return { order: current, events, message: null, job: null, userErrors: change.kind === 'refused' ? [change.error] : [] };
       }
-      const { message, event } = await this.moveTo(m, current, 'CANCELED', input.description, input.body);
-      return { order: current, events: [...events, event], message, userErrors: [] as UserError[] };
+      const { message, event, job } = await this.moveTo(m, current, 'CANCELED', input.description, input.body);
+      return { order: current, events: [...events, event], message, job, userErrors: [] as UserError[] };
     });
     this.events.publish(result.events);
-    if (!result.message) return { order: result.order, userErrors: result.userErrors };
-    return this.sendNow(result.order, result.message);
+    if (!result.message || !result.job) return { order: result.order, userErrors: result.userErrors };
+    return this.sendNow(result.order, result.message, result.job);
   }
 
   // ------------------------------------------------------------------ helpers
@@ -432,12 +450,12 @@ function refuse(error: UserError): OrderResult {
   return { order: null, userErrors: [error] };
 }
 
-function upstreamRejected(error: UpstreamError): UserError {
+function upstreamRejected(error: UpstreamError | null, message: string): UserError {
   return userError(
     'UPSTREAM_REJECTED',
-    `WhatsApp refused the message${error.whatsappCode ? ` (code ${error.whatsappCode})` : ''}: ${error.details ?? error.message}. Fix the request; retrying it unchanged will not help.`,
+    `WhatsApp refused the message${error?.whatsappCode ? ` (code ${error.whatsappCode})` : ''}: ${error?.details ?? message}. Fix the request; retrying it unchanged will not help.`,
     undefined,
-    error.whatsappCode,
+    error?.whatsappCode,
   );
 }
 

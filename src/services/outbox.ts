@@ -1,40 +1,127 @@
 import type { EntityManager } from 'typeorm';
+import { In } from 'typeorm';
 import type { Database } from '../db/database';
-import { OrderEntity, OrderEventEntity, OutboundMessageEntity } from '../db/entities';
+import { OutboxEntity, OutboxKind, OrderEventEntity } from '../db/entities';
+import { insertReturningId } from '../db/writes';
 import type { EventSource } from '../domain/types';
 import type { Logger } from '../logger';
-import { UpstreamError } from '../whatsapp/upstream-error';
-import { EventBus, recordEvent } from './events';
-import type { UpstreamClients } from './upstream';
+import type { EventBus } from './events';
 import { WorkerLoop } from './worker-loop';
+
+export type { OutboxKind } from '../db/entities';
 
 export interface OutboxOptions {
   retryBaseMs: number;
   retryMaxMs: number;
   pollMs: number;
-  /** how long one claim on a message lasts; longer than an upstream call can take */
+  /** how long one claim on a job lasts; longer than a call can take */
   leaseMs: number;
 }
 
-export type DeliveryOutcome =
-  | { kind: 'accepted'; message: OutboundMessageEntity }
-  | { kind: 'queued'; message: OutboundMessageEntity; error: UpstreamError }
-  /** not sent: an earlier message of the same order is still queued and must go first */
-  | { kind: 'deferred'; message: OutboundMessageEntity }
-  | { kind: 'failed'; message: OutboundMessageEntity; error: UpstreamError };
+/** Why a call did not succeed, in the terms the outbox decides by. */
+export interface CallFailure {
+  message: string;
+  /** worth trying again later (network, 5xx, rate limits); false: the other side refused for good */
+  temporary: boolean;
+  /** the call may have been acted on although no answer says so (timeout, lost answer, unreadable 2xx) */
+  outcomeUnknown: boolean;
+  /** the next attempt waits at least this long (e.g. WhatsApp's pair rate limit) */
+  minDelayMs?: number;
+  /** the kind's own details (an UpstreamError, an HTTP status ...), handed back to its record() */
+  cause?: unknown;
+}
+
+export type CallResult<V> = { ok: true; value: V } | { ok: false; failure: CallFailure };
+
+/** What became of one step of a job; the kind records it in its own tables. */
+export type Step<V> =
+  /** the call succeeded */
+  | { kind: 'delivered'; value: V }
+  /** an earlier call whose answer was lost did reach the other side (found out by asking it) */
+  | { kind: 'settled'; value: V | null }
+  /** not done yet: tried again at nextAttemptAt */
+  | { kind: 'retrying'; failure: CallFailure; nextAttemptAt: Date }
+  /** refused for good */
+  | { kind: 'failed'; failure: CallFailure }
+  /** out of attempts (or time): nothing more is sent */
+  | { kind: 'gave-up'; failure: CallFailure; reason: string }
+  /** could not be settled now (the other side cannot be asked): nothing was sent, asked again later */
+  | { kind: 'unsettled'; failure: CallFailure; nextAttemptAt: Date };
+
+/** A job as a kind sees it. */
+export interface OutboxJob {
+  id: number;
+  kind: OutboxKind;
+  subjectId: string;
+  businessId: string;
+  sequenceKey: string;
+  /** calls made before this step */
+  attempts: number;
+  outcomeUnknown: boolean;
+  /** no call after this time */
+  giveUpAt: Date | null;
+  createdAt: Date;
+}
 
 /**
- * The transactional outbox of WhatsApp messages. A message is stored with the change that causes
- * it; whoever holds its lease (the request that created it, or the relay after the lease ran
- * out) sends it. A temporary failure leaves it QUEUED with a backoff; the relay keeps retrying,
- * also after a restart, until WhatsApp accepts it. A claim is a compare-and-set on the lease, so
- * two workers (or two instances) never send the same message at the same time.
+ * One kind of outbound call. The outbox owns claiming, leases, ordering, backoff, attempt limits
+ * and settling unknown outcomes; the kind owns the call and what its outcome means in its tables.
+ */
+export interface OutboxHandler<S, V> {
+  readonly kind: OutboxKind;
+  /** most calls before giving up; null: only the job's giveUpAt limits it */
+  readonly maxAttempts: number | null;
+  /** what the job delivers; null when it is gone (the job is dropped) */
+  load(job: OutboxJob): Promise<S | null>;
+  /**
+   * After a call whose outcome is unknown (or a holder that died mid-call): does the other side
+   * already have it? `delivered` (with what it says about it) or `absent`. Throws when it cannot
+   * tell now; nothing is sent then. Kinds without it are simply called again (the receiver dedupes).
+   */
+  settle?(subject: S, job: OutboxJob): Promise<{ delivered: true; value: V | null } | { delivered: false }>;
+  call(subject: S, job: OutboxJob): Promise<CallResult<V>>;
+  /** Writes the step's outcome in the outbox's transaction; returns the events to publish after commit. */
+  record(m: EntityManager, subject: S, job: OutboxJob, step: Step<V>, source: EventSource): Promise<OrderEventEntity[]>;
+  /** A failure from settle() or call() that threw instead of answering (a fault): how to treat it. */
+  classify?(err: unknown): CallFailure;
+}
+
+export interface NewJob {
+  kind: OutboxKind;
+  subjectId: string;
+  businessId: string;
+  sequenceKey: string;
+  /** the creating request sends it right after commit: it holds the lease meanwhile */
+  heldByRequest?: boolean;
+  giveUpAt?: Date | null;
+  now?: Date;
+}
+
+/** A step run in the request that created the job: its outcome, or `waiting` behind an earlier job. */
+export type RequestStep<V> = Step<V> | { kind: 'waiting' };
+
+/**
+ * The transactional outbox: every durable outbound call (WhatsApp messages, refunds, webhooks to
+ * the business) is a job stored in the same transaction as the change that causes it, and deleted
+ * in the transaction that records its final outcome. Whoever holds a job's lease (the request that
+ * created it, or the relay once that lease ran out) makes the call.
+ *
+ * Rules that keep every kind exact:
+ * - a claim is atomic (FOR UPDATE SKIP LOCKED on PostgreSQL, the single writer on sqlite), so two
+ *   workers or instances never make the same call at the same time;
+ * - jobs with the same sequenceKey go out one at a time in creation order (an order_status never
+ *   overtakes its order_details; one order's webhooks arrive in order);
+ * - an outcome that cannot be known (a timeout, a lost answer, a holder that died mid-call) is
+ *   settled by asking the other side before anything is sent again, where the kind can ask;
+ * - temporary failures are retried with exponential backoff and full jitter, up to the kind's
+ *   attempt limit or the job's deadline; then the job gives up, recorded, and nothing more is sent.
  */
 export class Outbox {
+  private readonly handlers = new Map<OutboxKind, OutboxHandler<unknown, unknown>>();
+  private readonly loop: WorkerLoop;
 
   constructor(
     private readonly db: Database,
-    private readonly clients: UpstreamClients,
     private readonly events: EventBus,
     private readonly logger: Logger,
     private readonly options: OutboxOptions,
@@ -42,237 +129,305 @@ export class Outbox {
     this.loop = new WorkerLoop('outbox relay', () => this.tick(), options.pollMs, logger);
   }
 
-  private readonly loop: WorkerLoop;
+  register<S, V>(handler: OutboxHandler<S, V>): void {
+    this.handlers.set(handler.kind, handler as OutboxHandler<unknown, unknown>);
+  }
+
   start = () => this.loop.start();
   stop = () => this.loop.stop();
+  /** Work became due: run a pass now (coalesced with one already planned). */
+  kick = (delayMs = 0) => this.loop.kick(delayMs);
 
-  /** The lease a request takes on a message it creates, so the relay leaves it alone meanwhile. */
-  newLease(now = new Date()): Date {
-    return new Date(now.getTime() + this.options.leaseMs);
-  }
-
-  /** One relay pass: claim the messages that are due and send them. */
-  async tick(limit = 25): Promise<number> {
-    const now = new Date();
-    const due = await this.db.manager
-      .createQueryBuilder(OutboundMessageEntity, 'm')
-      .select('m.id', 'id')
-      .addSelect('m.lockedUntil', 'lockedUntil')
-      .where('m.status = :status', { status: 'QUEUED' })
-      .andWhere('m.nextAttemptAt <= :now', { now: this.db.param(now) })
-      .andWhere('(m.lockedUntil IS NULL OR m.lockedUntil < :now)', { now: this.db.param(now) })
-      .orderBy('m.nextAttemptAt', 'ASC')
-      .addOrderBy('m.createdAt', 'ASC')
-      .limit(limit)
-      .getRawMany<{ id: string; lockedUntil: unknown }>();
-    let sent = 0;
-    for (const { id, lockedUntil } of due) {
-      if (this.loop.stopped) break;
-      if (!(await this.claim(id, now))) continue; // another worker has it
-      // an expired lease means its holder died, maybe after WhatsApp accepted the message
-      const outcome = await this.deliver(id, 'SYSTEM', { interrupted: lockedUntil !== null });
-      if (outcome.kind === 'accepted') sent++;
-    }
-    return sent;
-  }
-
-  private async claim(id: string, now: Date): Promise<boolean> {
-    const result = await this.db.transaction((m) =>
-      m
-        .createQueryBuilder()
-        .update(OutboundMessageEntity)
-        .set({ lockedUntil: this.newLease(now) })
-        .where('id = :id', { id })
-        .andWhere('status = :status', { status: 'QUEUED' })
-        .andWhere('(lockedUntil IS NULL OR lockedUntil < :now)', { now: this.db.param(now) })
-        .execute(),
-    );
-    return (result.affected ?? 0) === 1;
+  /** Stores a job in the caller's transaction. */
+  async enqueue(m: EntityManager, job: NewJob): Promise<OutboxJob> {
+    const now = job.now ?? new Date();
+    const row = {
+      kind: job.kind,
+      subjectId: job.subjectId,
+      businessId: job.businessId,
+      sequenceKey: job.sequenceKey,
+      attempts: 0,
+      nextAttemptAt: now,
+      lockedUntil: job.heldByRequest ? new Date(now.getTime() + this.options.leaseMs) : null,
+      outcomeUnknown: false,
+      lastError: null,
+      giveUpAt: job.giveUpAt ?? null,
+      createdAt: now,
+    };
+    const id = await insertReturningId(m, OutboxEntity, row);
+    return {
+      id,
+      kind: job.kind,
+      subjectId: job.subjectId,
+      businessId: job.businessId,
+      sequenceKey: job.sequenceKey,
+      attempts: 0,
+      outcomeUnknown: false,
+      giveUpAt: row.giveUpAt,
+      createdAt: now,
+    };
   }
 
   /**
-   * Sends a message whose lease the caller holds, and records the outcome. A request that has
-   * just committed the message passes it and its order as `known` (nothing to read again), with
-   * `first` when it is the order's first message (nothing can be queued before it).
+   * Runs a job its creating request holds, right after commit, so the caller learns the outcome.
+   * `known` is the subject the request already has (nothing to read again). When an earlier job
+   * of the same sequence is still in flight, the lease is released and the relay sends it after.
    */
-  async deliver(
-    messageId: string,
-    source: EventSource,
-    opts: { interrupted?: boolean; known?: { message: OutboundMessageEntity; order: OrderEntity; first?: boolean } } = {},
-  ): Promise<DeliveryOutcome> {
-    const message = opts.known?.message ?? (await this.db.manager.findOneByOrFail(OutboundMessageEntity, { id: messageId }));
-    const order = opts.known?.order ?? (await this.db.manager.findOneByOrFail(OrderEntity, { id: message.orderId }));
-    // WhatsApp refuses an order_status for an order whose order_details it has not accepted yet
-    // (and would apply two status changes in the wrong order): a message waits for the earlier
-    // queued messages of its order
-    const earlier = opts.known?.first ? null : await this.earlierQueued(message);
-    if (earlier) return this.defer(message, earlier);
-    let wamid: string | null = null;
-    let alreadyAccepted = false;
-    let failure: UpstreamError | null = null;
-    try {
-      const client = await this.clients.forPhoneNumber(order.phoneNumberId);
-      // After an interrupted send, WhatsApp may already have the order: its payment lookup knows
-      // every reference it accepted an order_details for, so ask before sending it a second time.
-      if (opts.interrupted && message.kind === 'ORDER_DETAILS') {
-        alreadyAccepted = (await client.lookupPayment(order.paymentConfiguration, order.referenceId)) !== null;
+  async runForRequest<S, V>(job: OutboxJob, known: S, opts: { first?: boolean } = {}): Promise<RequestStep<V>> {
+    if (!opts.first && (await this.neighbour(job, '<'))) {
+      await this.db.transaction((m) => m.update(OutboxEntity, { id: job.id }, { lockedUntil: null }));
+      this.kick();
+      return { kind: 'waiting' };
+    }
+    const step = await this.run(this.handler<S, V>(job.kind), job, known, 'API');
+    // the relay would find a waiting successor on its next poll; this is sooner
+    if (isFinal(step) && (await this.neighbour(job, '>'))) this.kick();
+    return step;
+  }
+
+  /**
+   * One relay pass: claim due jobs and run them, until none is due. A sequence's next job becomes
+   * due when the one before it finishes, so a pass that finished any job looks again.
+   */
+  async tick(limit = 50): Promise<number> {
+    let done = 0;
+    for (;;) {
+      if (this.loop.stopped) return done;
+      const jobs = await this.claim(limit);
+      let finished = 0;
+      await Promise.all(
+        jobs.map(async (job) => {
+          const handler = this.handler(job.kind);
+          try {
+            const subject = await handler.load(job);
+            if (subject === null) {
+              await this.db.transaction((m) => m.delete(OutboxEntity, { id: job.id }));
+              return;
+            }
+            const step = await this.run(handler, job, subject, 'SYSTEM');
+            if (step.kind === 'delivered' || step.kind === 'settled') done++;
+            if (isFinal(step)) finished++;
+          } catch (err) {
+            // a fault of ours (database, bug): the lease runs out and the job is tried again
+            this.logger.error({ err, jobId: job.id, kind: job.kind }, 'outbox job failed; it will be retried when its lease expires');
+          }
+        }),
+      );
+      if (jobs.length < limit && finished === 0) return done;
+    }
+  }
+
+  /** Claims up to `limit` due jobs that are first in their sequence. */
+  private async claim(limit: number): Promise<OutboxJob[]> {
+    const now = new Date();
+    const lease = new Date(now.getTime() + this.options.leaseMs);
+    const p = (i: number) => (this.db.dialect === 'sqlite' ? '?' : `$${i}`);
+    // first in its sequence: no earlier job of the same key is still in the table
+    const due =
+      `SELECT o."id" FROM "outbox" o WHERE o."nextAttemptAt" <= ${p(1)} AND (o."lockedUntil" IS NULL OR o."lockedUntil" < ${p(1)}) ` +
+      `AND NOT EXISTS (SELECT 1 FROM "outbox" e WHERE e."sequenceKey" = o."sequenceKey" AND e."id" < o."id") ` +
+      `ORDER BY o."nextAttemptAt", o."id" LIMIT ${Number(limit)}`;
+    // a lease still set when it is taken over means its holder died mid-call: the outcome is unknown
+    const set = `"outcomeUnknown" = ("outcomeUnknown" OR "lockedUntil" IS NOT NULL), "lockedUntil" = ${p(2)}`;
+    const nowParam = this.db.param(now);
+    const leaseParam = this.db.param(lease);
+    const ids = await this.db.transaction(async (m) => {
+      if (this.db.dialect === 'postgres') {
+        const result = (await m.query(
+          `UPDATE "outbox" SET ${set} WHERE "id" IN (${due} FOR UPDATE SKIP LOCKED) RETURNING "id"`,
+          [nowParam, leaseParam],
+        )) as [Array<{ id: number }>, number];
+        return result[0].map((r) => Number(r.id));
       }
-      if (!alreadyAccepted) wamid = (await client.sendMessage(JSON.parse(message.payload))).wamid;
-    } catch (err) {
-      failure =
-        err instanceof UpstreamError
-          ? err
-          : new UpstreamError(`could not send: ${(err as Error).message}`, { kind: 'protocol', temporary: true, cause: err });
+      // sqlite: one writer at a time, so selecting and then updating in one transaction is atomic
+      const rows = (await m.query(due, [nowParam, nowParam])) as Array<{ id: number }>;
+      if (rows.length === 0) return [];
+      const list = rows.map((r) => Number(r.id));
+      await m.query(`UPDATE "outbox" SET ${set} WHERE "id" IN (${list.map(() => '?').join(', ')})`, [leaseParam, ...list]);
+      return list;
+    });
+    if (ids.length === 0) return [];
+    const rows = await this.db.manager.findBy(OutboxEntity, { id: In(ids) });
+    return rows.sort((a, b) => a.id - b.id).map(toJob);
+  }
+
+  /** Whether another job of the same sequence comes before (`<`) or after (`>`) this one. */
+  private async neighbour(job: OutboxJob, side: '<' | '>'): Promise<boolean> {
+    const p = (i: number) => (this.db.dialect === 'sqlite' ? '?' : `$${i}`);
+    const rows = (await this.db.manager.query(
+      `SELECT 1 FROM "outbox" WHERE "sequenceKey" = ${p(1)} AND "id" ${side} ${p(2)} LIMIT 1`,
+      [job.sequenceKey, job.id],
+    )) as unknown[];
+    return rows.length > 0;
+  }
+
+  /** Settles an unknown outcome if it must, calls if it may, and records what happened. */
+  private async run<S, V>(handler: OutboxHandler<S, V>, job: OutboxJob, subject: S, source: EventSource): Promise<Step<V>> {
+    const limit = limitOf(handler, job);
+    let step: Step<V> | null = null;
+
+    if (job.outcomeUnknown && handler.settle) {
+      try {
+        const settled = await handler.settle(subject, job);
+        if (settled.delivered) step = { kind: 'settled', value: settled.value };
+      } catch (err) {
+        const failure = this.failureOf(handler, err);
+        step = { kind: 'unsettled', failure, nextAttemptAt: this.nextAttempt(job.attempts + 1, failure) };
+      }
+    }
+    if (step === null && limit !== null) {
+      // out of attempts or time, and known not to have been delivered: nothing more is sent
+      step = { kind: 'gave-up', failure: { message: limit, temporary: false, outcomeUnknown: false }, reason: limit };
+    }
+    let called = false;
+    if (step === null) {
+      called = true;
+      let result: CallResult<V>;
+      try {
+        result = await handler.call(subject, job);
+      } catch (err) {
+        result = { ok: false, failure: this.failureOf(handler, err) };
+      }
+      if (result.ok) step = { kind: 'delivered', value: result.value };
+      else if (!result.failure.temporary) step = { kind: 'failed', failure: result.failure };
+      else {
+        const attempts = job.attempts + 1;
+        const exhausted = limitOf(handler, { ...job, attempts });
+        // an unknown outcome is never given up on before it is settled: it may have succeeded
+        step =
+          exhausted !== null && !(result.failure.outcomeUnknown && handler.settle)
+            ? { kind: 'gave-up', failure: result.failure, reason: `${exhausted}; last error: ${result.failure.message}` }
+            : { kind: 'retrying', failure: result.failure, nextAttemptAt: this.nextAttempt(attempts, result.failure) };
+      }
     }
 
-    const published: OrderEventEntity[] = [];
-    const outcome = await this.db.transaction(async (m): Promise<DeliveryOutcome> => {
-      const current = await m.findOneByOrFail(OutboundMessageEntity, { id: messageId });
-      const now = new Date();
-      current.attempts += 1;
-      current.lockedUntil = null;
-      current.updatedAt = now;
-      if (wamid || alreadyAccepted) {
-        current.status = 'ACCEPTED';
-        current.wamid = wamid ?? current.wamid;
-        if (alreadyAccepted) current.attempts -= 1; // nothing was sent this time
-        current.nextAttemptAt = null;
-        current.errorCode = null;
-        current.errorMessage = null;
-        await this.store(m, current);
-        published.push(
-          await recordMessageChange(m, order, current, 'QUEUED', 'ACCEPTED', source, alreadyAccepted ? 'confirmed by the payment lookup after an interrupted send' : null),
+    const final = isFinal(step);
+    const attempts = job.attempts + (called ? 1 : 0);
+    const published = await this.db.transaction(async (m) => {
+      const events = await handler.record(m, subject, { ...job, attempts }, step!, source);
+      if (final) {
+        await m.delete(OutboxEntity, { id: job.id });
+      } else {
+        const failure = (step as { failure: CallFailure }).failure;
+        await m.update(
+          OutboxEntity,
+          { id: job.id },
+          {
+            attempts,
+            nextAttemptAt: (step as { nextAttemptAt: Date }).nextAttemptAt,
+            lockedUntil: null,
+            // unknown until settled: a failure that proves nothing was sent does not clear an earlier doubt
+            outcomeUnknown: step!.kind === 'unsettled' || (job.outcomeUnknown && !called) || failure.outcomeUnknown,
+            lastError: failure.message.slice(0, 2000),
+          },
         );
-        return { kind: 'accepted', message: current };
       }
-      const error = failure!;
-      current.errorCode = error.whatsappCode ?? error.httpStatus ?? null;
-      current.errorMessage = error.message;
-      if (error.temporary) {
-        current.nextAttemptAt = new Date(now.getTime() + this.backoff(current.attempts));
-        await this.store(m, current);
-        return { kind: 'queued', message: current, error };
-      }
-      current.status = 'FAILED';
-      current.nextAttemptAt = null;
-      await this.store(m, current);
-      published.push(await recordMessageChange(m, order, current, 'QUEUED', 'FAILED', source));
-      published.push(
-        ...(await undoRefusedStatusChange(m, current, `WhatsApp refused the order_status message: ${error.message}`, error.whatsappCode, source)),
-      );
-      return { kind: 'failed', message: current, error };
+      return events;
     });
     this.events.publish(published);
-    if (outcome.kind === 'queued') {
-      this.logger.warn(
-        { messageId, attempts: outcome.message.attempts, retryAt: outcome.message.nextAttemptAt, error: outcome.error.message },
-        'WhatsApp is unavailable; message queued for retry',
-      );
-    } else if (outcome.kind === 'failed') {
-      this.logger.warn({ messageId, whatsappCode: outcome.error.whatsappCode, error: outcome.error.message }, 'WhatsApp refused a message');
+    this.log(job, step, attempts);
+    // a retry is due at a known time: wake the relay then rather than at its next poll
+    if (!final) this.kick(Math.max(0, (step as { nextAttemptAt: Date }).nextAttemptAt.getTime() - Date.now()));
+    return step;
+  }
+
+  private failureOf<S, V>(handler: OutboxHandler<S, V>, err: unknown): CallFailure {
+    if (handler.classify) return handler.classify(err);
+    return { message: (err as Error)?.message ?? String(err), temporary: true, outcomeUnknown: true, cause: err };
+  }
+
+  private nextAttempt(attempts: number, failure: CallFailure): Date {
+    return new Date(Date.now() + Math.max(this.backoff(attempts), failure.minDelayMs ?? 0));
+  }
+
+  private handler<S, V>(kind: OutboxKind): OutboxHandler<S, V> {
+    const handler = this.handlers.get(kind);
+    if (!handler) throw new Error(`no outbox handler registered for ${kind}`);
+    return handler as OutboxHandler<S, V>;
+  }
+
+  private log(job: OutboxJob, step: Step<unknown>, attempts: number): void {
+    const base = { jobId: job.id, kind: job.kind, subjectId: job.subjectId, attempts };
+    switch (step.kind) {
+      case 'retrying':
+        this.logger.warn({ ...base, retryAt: step.nextAttemptAt, outcomeUnknown: step.failure.outcomeUnknown, error: step.failure.message }, 'outbound call failed; it will be retried');
+        break;
+      case 'unsettled':
+        this.logger.warn({ ...base, retryAt: step.nextAttemptAt, error: step.failure.message }, 'could not find out whether an earlier call went through; nothing sent, asking again later');
+        break;
+      case 'failed':
+        this.logger.warn({ ...base, error: step.failure.message }, 'outbound call refused');
+        break;
+      case 'gave-up':
+        this.logger.warn({ ...base, reason: step.reason }, 'outbound call given up; nothing more will be sent');
+        break;
+      case 'settled':
+        this.logger.info(base, 'an earlier call whose answer was lost had gone through; not sent again');
+        break;
+      default:
+        break;
     }
-    return outcome;
-  }
-
-  /** Writes a delivery attempt's outcome (one UPDATE; save() would read the row first). */
-  private async store(m: EntityManager, message: OutboundMessageEntity): Promise<void> {
-    await m.update(
-      OutboundMessageEntity,
-      { id: message.id },
-      {
-        status: message.status,
-        wamid: message.wamid,
-        attempts: message.attempts,
-        nextAttemptAt: message.nextAttemptAt,
-        lockedUntil: message.lockedUntil,
-        errorCode: message.errorCode,
-        errorMessage: message.errorMessage,
-        updatedAt: message.updatedAt,
-      },
-    );
-  }
-
-  private earlierQueued(message: OutboundMessageEntity): Promise<OutboundMessageEntity | null> {
-    return this.db.manager
-      .createQueryBuilder(OutboundMessageEntity, 'm')
-      .where('m.orderId = :orderId', { orderId: message.orderId })
-      .andWhere('m.status = :status', { status: 'QUEUED' })
-      .andWhere('m.createdAt < :createdAt', { createdAt: this.db.param(message.createdAt) })
-      .orderBy('m.createdAt', 'ASC')
-      .getOne();
-  }
-
-  /** Leaves the message queued, unclaimed and unattempted, due together with the earlier one (which sorts first). */
-  private async defer(message: OutboundMessageEntity, earlier: OutboundMessageEntity): Promise<DeliveryOutcome> {
-    const now = new Date();
-    const due = earlier.nextAttemptAt && earlier.nextAttemptAt > now ? earlier.nextAttemptAt : now;
-    await this.db.transaction((m) =>
-      m.update(OutboundMessageEntity, { id: message.id, status: 'QUEUED' }, { lockedUntil: null, nextAttemptAt: due, updatedAt: now }),
-    );
-    return { kind: 'deferred', message: await this.db.manager.findOneByOrFail(OutboundMessageEntity, { id: message.id }) };
   }
 
   /** Exponential backoff with full jitter, so a recovering upstream is not hit in lockstep. */
   backoff(attempts: number): number {
-    const ceiling = Math.min(this.options.retryMaxMs, this.options.retryBaseMs * 2 ** Math.min(attempts - 1, 30));
+    const ceiling = Math.min(this.options.retryMaxMs, this.options.retryBaseMs * 2 ** Math.min(Math.max(attempts, 1) - 1, 30));
     return Math.max(this.options.retryBaseMs, Math.floor(Math.random() * ceiling));
   }
-}
 
-function recordMessageChange(
-  m: EntityManager,
-  order: OrderEntity,
-  message: OutboundMessageEntity,
-  from: string,
-  to: string,
-  source: EventSource,
-  note: string | null = null,
-): Promise<OrderEventEntity> {
-  const why = note ?? message.errorMessage;
-  return recordEvent(m, order, {
-    type: 'MESSAGE_STATUS_CHANGED',
-    source,
-    fromStatus: from,
-    toStatus: to,
-    detail: why ? `${message.kind}: ${why}` : message.kind,
-  });
-}
-
-/**
- * WhatsApp refused an order_status message (a permanent error now, or an error webhook later):
- * the customer never saw the new status, so the order goes back to what it was before, unless
- * something else has changed it since.
- */
-export async function undoRefusedStatusChange(
-  m: EntityManager,
-  message: OutboundMessageEntity,
-  reason: string,
-  whatsappCode: number | null | undefined,
-  source: EventSource,
-): Promise<OrderEventEntity[]> {
-  if (message.kind !== 'ORDER_STATUS' || !message.previousOrderStatus || !message.targetOrderStatus) return [];
-  const order = await m.findOneByOrFail(OrderEntity, { id: message.orderId });
-  const events = [
-    await recordEvent(m, order, {
-      type: 'UPSTREAM_ERROR',
-      source,
-      toStatus: message.targetOrderStatus,
-      detail: whatsappCode ? `${whatsappCode}: ${reason}` : reason,
-    }),
-  ];
-  if (order.status === message.targetOrderStatus) {
-    order.status = message.previousOrderStatus;
-    order.updatedAt = new Date();
-    await m.save(order);
-    events.push(
-      await recordEvent(m, order, {
-        type: 'ORDER_STATUS_CHANGED',
-        source: 'SYSTEM',
-        fromStatus: message.targetOrderStatus,
-        toStatus: message.previousOrderStatus,
-        detail: 'reverted: WhatsApp refused the status update',
-      }),
-    );
+  /** Jobs in flight by kind, with the creation time of the oldest (for metrics). */
+  async depth(): Promise<Array<{ kind: OutboxKind; jobs: number; oldest: Date | null }>> {
+    const rows = (await this.db.manager
+      .createQueryBuilder(OutboxEntity, 'o')
+      .select('o.kind', 'kind')
+      .addSelect('COUNT(*)', 'jobs')
+      .addSelect('MIN(o.createdAt)', 'oldest')
+      .groupBy('o.kind')
+      .getRawMany()) as Array<{ kind: OutboxKind; jobs: unknown; oldest: unknown }>;
+    return OUTBOX_KINDS.map((kind) => {
+      const row = rows.find((r) => r.kind === kind);
+      return { kind, jobs: row ? Number(row.jobs) : 0, oldest: row ? asDate(row.oldest) : null };
+    });
   }
-  return events;
+}
+
+export const OUTBOX_KINDS: readonly OutboxKind[] = ['WHATSAPP_MESSAGE', 'REFUND', 'BUSINESS_WEBHOOK'];
+
+/** MIN() of a timestamp comes back as a Date (PostgreSQL) or sqlite's UTC text. */
+function asDate(value: unknown): Date | null {
+  if (value instanceof Date) return value;
+  if (typeof value === 'string') return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value.replace(' ', 'T')}Z`);
+  return null;
+}
+
+function isFinal(step: Step<unknown>): boolean {
+  return step.kind !== 'retrying' && step.kind !== 'unsettled';
+}
+
+/** Why the job may not be called again (attempts or time used up), or null. */
+function limitOf<S, V>(handler: OutboxHandler<S, V>, job: OutboxJob): string | null {
+  if (handler.maxAttempts !== null && job.attempts >= handler.maxAttempts) return `gave up after ${job.attempts} attempts`;
+  if (job.giveUpAt && job.giveUpAt.getTime() <= Date.now()) {
+    return `gave up after ${job.attempts} attempts over ${describeSpan(job.giveUpAt.getTime() - job.createdAt.getTime())}`;
+  }
+  return null;
+}
+
+function toJob(row: OutboxEntity): OutboxJob {
+  return {
+    id: Number(row.id),
+    kind: row.kind,
+    subjectId: row.subjectId,
+    businessId: row.businessId,
+    sequenceKey: row.sequenceKey,
+    attempts: row.attempts,
+    outcomeUnknown: Boolean(row.outcomeUnknown),
+    giveUpAt: row.giveUpAt,
+    createdAt: row.createdAt,
+  };
+}
+
+function describeSpan(ms: number): string {
+  const hours = ms / 3_600_000;
+  return hours >= 1 ? `${Math.round(hours)} hours` : `${Math.max(1, Math.round(ms / 60_000))} minutes`;
 }

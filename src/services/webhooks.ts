@@ -23,7 +23,7 @@ import {
 } from '../whatsapp/webhook-parser';
 import type { Directory } from './directory';
 import { EventBus, recordEvent } from './events';
-import { undoRefusedStatusChange } from './outbox';
+import { undoRefusedStatusChange } from './message-sending';
 import { HINT_DEBOUNCE_MS, PaymentVerifier } from './verification';
 import { WorkerLoop } from './worker-loop';
 

@@ -35,6 +35,8 @@ export interface WhatsAppClientOptions {
 }
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
+/** the longest wamid the gateway stores (outbound_messages.wamid) */
+export const MAX_WAMID_LENGTH = 255;
 
 interface Endpoints {
   messages: string;
@@ -131,6 +133,10 @@ export function createWhatsAppClient(opts: WhatsAppClientOptions): WhatsAppClien
       const id = (answer.body as { messages?: Array<{ id?: unknown }> } | null)?.messages?.[0]?.id;
       if (typeof id !== 'string' || id === '') {
         throw classifyUpstreamFailure({ kind: 'protocol', httpStatus: answer.status, message: 'no messages[0].id (wamid) in the answer' });
+      }
+      // a wamid is some 60 characters; one that would not fit where wamids are kept is not one
+      if (id.length > MAX_WAMID_LENGTH) {
+        throw classifyUpstreamFailure({ kind: 'protocol', httpStatus: answer.status, message: `messages[0].id is ${id.length} characters long, not a wamid` });
       }
       return { wamid: id };
     },

@@ -108,3 +108,17 @@ export function parseLookupResponse(body: unknown, referenceId: string): LookupP
   }
   return parseLookupPayment(chosen, referenceId);
 }
+
+/**
+ * Whether WhatsApp accepted an order_details message for the reference it was asked about, judged
+ * from the payment lookup's answer. This is the only place the gateway decides it, because
+ * WhatsApp does not document what its lookup answers for a reference it never accepted: the
+ * gateway takes "no payment" (a Graph-shaped 404, or an empty `payments` list; the client turns both
+ * into null) to mean "not accepted", and any payment object, whatever its status, to mean
+ * "accepted". If WhatsApp answered a `pending` payment for references it never saw, an
+ * order_details whose first answer was lost would never be sent again (docs/ARCHITECTURE.md lists
+ * this among the points the documentation leaves open).
+ */
+export function orderDetailsAccepted(lookup: LookupPayment | null): boolean {
+  return lookup !== null;
+}

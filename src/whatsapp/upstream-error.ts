@@ -20,6 +20,12 @@ export type UpstreamFailureKind = 'network' | 'timeout' | 'http' | 'protocol';
 export interface UpstreamErrorFields {
   kind: UpstreamFailureKind;
   temporary: boolean;
+  /**
+   * The call may have reached WhatsApp and been acted on although no answer says so: a timeout, a
+   * connection lost after the request was written, a 2xx that cannot be read. A message or refund
+   * with such an outcome must be settled by asking WhatsApp before it is sent again.
+   */
+  outcomeUnknown?: boolean;
   httpStatus?: number;
   whatsappCode?: number;
   details?: string;
@@ -31,6 +37,7 @@ export class UpstreamError extends Error {
   override name = 'UpstreamError';
   readonly kind: UpstreamFailureKind;
   readonly temporary: boolean;
+  readonly outcomeUnknown: boolean;
   readonly httpStatus?: number;
   readonly whatsappCode?: number;
   readonly details?: string;
@@ -40,6 +47,7 @@ export class UpstreamError extends Error {
     super(message, fields.cause === undefined ? undefined : { cause: fields.cause });
     this.kind = fields.kind;
     this.temporary = fields.temporary;
+    this.outcomeUnknown = fields.outcomeUnknown ?? false;
     this.httpStatus = fields.httpStatus;
     this.whatsappCode = fields.whatsappCode;
     this.details = fields.details;
@@ -118,26 +126,55 @@ function describeCause(cause: unknown): string {
 
 const MAX_RAW_DETAILS = 300;
 
+/**
+ * Socket errors that prove the request never reached WhatsApp: no address, no route, refused. Any
+ * other network error (a reset, a connection closed mid-answer) may come after WhatsApp read the
+ * request, so its outcome is unknown.
+ */
+const NEVER_SENT_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+function causeCodes(cause: unknown): string[] {
+  const codes: string[] = [];
+  for (let c = cause, depth = 0; typeof c === 'object' && c !== null && depth < 5; c = (c as ErrorLike).cause, depth++) {
+    const code = (c as ErrorLike).code;
+    if (typeof code === 'string') codes.push(code);
+  }
+  return codes;
+}
+
+/** Whether a network failure leaves open that WhatsApp received (and acted on) the request. */
+export function networkOutcomeUnknown(cause: unknown): boolean {
+  return !causeCodes(cause).some((code) => NEVER_SENT_CODES.has(code));
+}
+
 export function classifyUpstreamFailure(failure: UpstreamFailure): UpstreamError {
   switch (failure.kind) {
     case 'network':
       return new UpstreamError(
         `WhatsApp API unreachable (${describeCause(failure.cause)}); temporary, retry later`,
-        { kind: 'network', temporary: true, cause: failure.cause },
+        { kind: 'network', temporary: true, outcomeUnknown: networkOutcomeUnknown(failure.cause), cause: failure.cause },
       );
     case 'timeout':
       return new UpstreamError(
         `WhatsApp API did not answer within ${failure.timeoutMs} ms; temporary, retry later ` +
-          '(the message may still have been accepted, so resend with the same reference_id)',
-        { kind: 'timeout', temporary: true, cause: failure.cause },
+          '(WhatsApp may still have acted on the call)',
+        { kind: 'timeout', temporary: true, outcomeUnknown: true, cause: failure.cause },
       );
     case 'protocol':
-      // A 2xx we cannot read: the request probably went through, but without a wamid we cannot
-      // prove it. Retrying is safer for a payment request than dropping it; WhatsApp accepts
-      // the same order_details again for the same reference_id and content.
-      return new UpstreamError(`WhatsApp API answer not understood: ${failure.message}; temporary, retry later`, {
+      // A 2xx we cannot read: the request probably went through, but nothing proves it. It is
+      // neither a success nor a failure: whoever retries must first ask WhatsApp what it has.
+      return new UpstreamError(`WhatsApp API answer not understood: ${failure.message}; the outcome is unknown`, {
         kind: 'protocol',
         temporary: true,
+        outcomeUnknown: failure.httpStatus === undefined || (failure.httpStatus >= 200 && failure.httpStatus < 300),
         httpStatus: failure.httpStatus,
       });
     case 'http': {

@@ -56,6 +56,8 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
       RETRY_BASE_MS: '20',
       RETRY_MAX_MS: '200',
       RELAY_POLL_MS: '20',
+      // retries run in milliseconds here: a cap that a few seconds of faults cannot reach (tests of the cap set their own)
+      OUTBOX_MAX_ATTEMPTS: '1000',
       ...env,
     },
     { database: { logger: counter } },

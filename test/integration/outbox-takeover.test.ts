@@ -1,4 +1,4 @@
-import { OutboundMessageEntity } from '../../src/db/entities';
+import { OutboundMessageEntity, OutboxEntity } from '../../src/db/entities';
 import { dataOf } from '../helpers/gateway';
 import { eventually, orderInput, SEND, startTestStack, TestStack } from '../helpers/stack';
 
@@ -17,18 +17,33 @@ describe('outbox: taking over the message of an instance that died mid-send', ()
   const messageOf = (orderId: string) =>
     s.t.gateway.db.manager.findOneByOrFail(OutboundMessageEntity, { orderId: Buffer.from(orderId, 'base64url').toString().split(':')[1] });
 
-  /** Puts the message back as a dead holder would have left it: QUEUED, lease expired. */
-  const abandon = (id: string) =>
-    s.t.gateway.db.transaction((m) =>
-      m.update(OutboundMessageEntity, { id }, { status: 'QUEUED', wamid: null, lockedUntil: new Date(Date.now() - 1000), nextAttemptAt: new Date(Date.now() - 1000) }),
-    );
+  /** Puts the message back as a dead holder would have left it: QUEUED, its job's lease expired. */
+  const abandon = (message: OutboundMessageEntity) =>
+    s.t.gateway.db.transaction(async (m) => {
+      await m.update(OutboundMessageEntity, { id: message.id }, { status: 'QUEUED', wamid: null });
+      await m.delete(OutboxEntity, { subjectId: message.id });
+      const past = new Date(Date.now() - 1000);
+      await m.insert(OutboxEntity, {
+        kind: 'WHATSAPP_MESSAGE',
+        subjectId: message.id,
+        businessId: message.businessId,
+        sequenceKey: message.orderId,
+        attempts: message.attempts,
+        nextAttemptAt: past,
+        lockedUntil: past,
+        outcomeUnknown: false,
+        lastError: null,
+        giveUpAt: null,
+        createdAt: message.createdAt,
+      });
+    });
 
   it('does not send again when WhatsApp already accepted the order_details (its lookup knows the reference)', async () => {
     const input = orderInput(s.shop);
     const order = dataOf(await s.t.gql(SEND, { input }, s.shop.keys.STOREFRONT)).sendOrderDetails.order;
     expect(s.sim.acceptedMessages(input.referenceId as string)).toHaveLength(1);
     const message = await messageOf(order.id);
-    await abandon(message.id);
+    await abandon(message);
 
     await eventually(async () => expect((await messageOf(order.id)).status).toBe('ACCEPTED'));
     expect(s.sim.acceptedMessages(input.referenceId as string)).toHaveLength(1);
@@ -45,7 +60,7 @@ describe('outbox: taking over the message of an instance that died mid-send', ()
     // make it look as if the request had died holding the lease instead
     const message = await messageOf(order.id);
     expect(message.status).toBe('QUEUED');
-    await abandon(message.id);
+    await abandon(message);
     s.t.gateway.services.outbox.start();
 
     await eventually(async () => expect((await messageOf(order.id)).status).toBe('ACCEPTED'));

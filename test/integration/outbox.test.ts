@@ -1,7 +1,7 @@
 // The outbox relay end to end: temporary WhatsApp failures leave the message QUEUED (no userError)
 // and the relay retries until WhatsApp accepts it exactly once, also across a gateway restart;
 // permanent refusals are FAILED with UPSTREAM_REJECTED and never retried.
-import { OutboundMessageEntity } from '../../src/db/entities';
+import { OutboundMessageEntity, OutboxEntity } from '../../src/db/entities';
 import type { FaultKind } from '../../src/sandbox/simulator';
 import { eventTrail, messageCalls, readOrder, sendOrder, updateStatus } from '../helpers/orders';
 import { eventually, orderInput, startTestStack, type TestStack } from '../helpers/stack';
@@ -83,14 +83,16 @@ describe('outbox relay (real server, simulator over HTTP)', () => {
     // after each failure the next attempt is scheduled within the backoff window of that attempt
     const db = stack.t.gateway.db;
     const orderId = Buffer.from(res.order.id, 'base64url').toString('utf8').split(':')[1];
-    const message = await eventually(async () => {
+    const { message, job } = await eventually(async () => {
       const m = await db.manager.findOneByOrFail(OutboundMessageEntity, { orderId });
       expect(m.attempts).toBeGreaterThanOrEqual(3);
       expect(m.status).toBe('QUEUED');
-      return m;
+      const j = await db.manager.findOneByOrFail(OutboxEntity, { kind: 'WHATSAPP_MESSAGE', subjectId: m.id });
+      // the job and the message are written together: read both of the same attempt
+      expect(j.attempts).toBe(m.attempts);
+      return { message: m, job: j };
     });
-    expect(message.nextAttemptAt).not.toBeNull();
-    const delay = message.nextAttemptAt!.getTime() - message.updatedAt.getTime();
+    const delay = job.nextAttemptAt.getTime() - message.updatedAt.getTime();
     const { retryBaseMs, retryMaxMs } = stack.t.gateway.config;
     expect(delay).toBeGreaterThanOrEqual(retryBaseMs);
     expect(delay).toBeLessThanOrEqual(retryMaxMs);

@@ -125,11 +125,8 @@ export class OutboundMessageEntity {
   @Column({ type: 'text' }) payload: string;
   @EnumColumn() status: MessageStatus;
   @Index({ unique: true }) @TextColumn(255, { nullable: true }) wamid: string | null;
+  /** calls made to WhatsApp for it (its delivery is an outbox job while it is QUEUED) */
   @Column({ type: 'integer', default: 0 }) attempts: number;
-  /** outbox relay: the next time a QUEUED message may be tried (null once it left the queue) */
-  @Index() @TimestampColumn({ nullable: true }) nextAttemptAt: Date | null;
-  /** a relay worker's lease on the message, so a crashed worker's claim expires */
-  @TimestampColumn({ nullable: true }) lockedUntil: Date | null;
   @Column({ type: 'integer', nullable: true }) errorCode: number | null;
   @Column({ type: 'text', nullable: true }) errorMessage: string | null;
   /** for ORDER_STATUS messages: the order status before and after, to undo a refusal */
