@@ -13,25 +13,44 @@ import {
   type UserError,
 } from './types';
 
-export const MAX_REFERENCE_ID = 35;
+import {
+  MAX_BODY,
+  MAX_CATALOG_ID,
+  MAX_CHARGE_DESCRIPTION,
+  MAX_COUNTRY_OF_ORIGIN,
+  MAX_FOOTER,
+  MAX_IMPORTER_NAME,
+  MAX_ITEM_NAME,
+  MAX_LONG_DESCRIPTION,
+  MAX_PAYMENT_CONFIGURATION,
+  MAX_PROGRAM_NAME,
+  MAX_REFERENCE_ID,
+  MAX_RETAILER_ID,
+  MAX_TO_DIGITS,
+} from './limits';
+
+export {
+  MAX_BODY,
+  MAX_CATALOG_ID,
+  MAX_CHARGE_DESCRIPTION,
+  MAX_COUNTRY_OF_ORIGIN,
+  MAX_FOOTER,
+  MAX_IMPORTER_NAME,
+  MAX_ITEM_NAME,
+  MAX_LONG_DESCRIPTION,
+  MAX_PAYMENT_CONFIGURATION,
+  MAX_PROGRAM_NAME,
+  MAX_REFERENCE_ID,
+  MAX_RETAILER_ID,
+  MAX_TO_DIGITS,
+};
 export const REFERENCE_ID_PATTERN = /^[A-Za-z0-9_.-]{1,35}$/;
-export const MAX_PAYMENT_CONFIGURATION = 60;
-export const MAX_BODY = 1024;
-export const MAX_FOOTER = 60;
 export const MIN_ITEMS = 1;
 export const MAX_ITEMS = 999;
-export const MAX_RETAILER_ID = 100;
-export const MAX_ITEM_NAME = 60;
 export const MAX_QUANTITY = 1_000_000;
-/** tax, shipping and discount descriptions */
-export const MAX_CHARGE_DESCRIPTION = 60;
-export const MAX_PROGRAM_NAME = 60;
-/** expiration description and order status description */
-export const MAX_LONG_DESCRIPTION = 120;
 /** WhatsApp wants the customer to get at least five minutes to pay. */
 export const MIN_EXPIRY_SECONDS = 300;
 export const MIN_TO_DIGITS = 8;
-export const MAX_TO_DIGITS = 15;
 export const TO_PATTERN = /^[0-9]{8,15}$/;
 export const COUNTRY_CODE_PATTERN = /^[A-Za-z]{2}$/;
 
@@ -167,12 +186,13 @@ function checkQuantity(errors: UserError[], quantity: unknown, path: Path): bool
 /** WhatsApp requires origin and importer details for items it cannot look up in a catalog. */
 function checkOrigin(errors: UserError[], item: OrderItemInput, path: Path, hasCatalog: boolean): void {
   const needed = 'is required when the order has no catalogId';
+  const limits = { countryOfOrigin: MAX_COUNTRY_OF_ORIGIN, importerName: MAX_IMPORTER_NAME };
   for (const key of ['countryOfOrigin', 'importerName'] as const) {
     const value = item[key];
     if (value === null || value === undefined) {
       if (!hasCatalog) invalid(errors, [...path, key], needed);
     } else {
-      checkRequiredText(errors, value, [...path, key]);
+      checkRequiredText(errors, value, [...path, key], limits[key]);
     }
   }
   const address = item.importerAddress;
@@ -340,7 +360,7 @@ export function validateOrderDetails(input: SendOrderDetailsInput, now: Date): O
 
   const { catalogId } = input;
   if (catalogId !== null && catalogId !== undefined) {
-    checkRequiredText(errors, catalogId, ['input', 'catalogId']);
+    checkRequiredText(errors, catalogId, ['input', 'catalogId'], MAX_CATALOG_ID);
   }
   const hasCatalog = typeof catalogId === 'string' && !isBlank(catalogId);
 

@@ -1,3 +1,5 @@
+import { forbiddenCharacter } from '../domain/limits';
+
 /**
  * Relay global ids: base64url("Type:localId"). Opaque to clients, and they tell `node(id)` which
  * table to read without a lookup per type.
@@ -9,6 +11,8 @@ export function toGlobalId(type: string, localId: string | number): string {
 export function fromGlobalId(globalId: string): { type: string; id: string } | null {
   if (!/^[A-Za-z0-9_-]+$/.test(globalId)) return null;
   const decoded = Buffer.from(globalId, 'base64url').toString('utf8');
+  // decoded bytes are the caller's: an id this API issued never holds control characters
+  if (forbiddenCharacter(decoded) !== null || decoded.includes('\ufffd')) return null;
   const colon = decoded.indexOf(':');
   if (colon <= 0 || colon === decoded.length - 1) return null;
   return { type: decoded.slice(0, colon), id: decoded.slice(colon + 1) };

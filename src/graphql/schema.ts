@@ -4,6 +4,7 @@ import { GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { createPubSub } from '@graphql-yoga/subscription';
 import { buildSchemaSync } from 'type-graphql';
 import { authChecker } from './auth-checker';
+import { refuseForbiddenText } from './text-arguments';
 import { NodeResolver } from './resolvers/node.resolver';
 import { ReconciliationResolver } from './resolvers/reconciliation.resolver';
 import {
@@ -67,6 +68,7 @@ export function buildGatewaySchema(): GraphQLSchema {
     scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
     authChecker,
     authMode: 'error',
+    globalMiddlewares: [refuseForbiddenText],
     // the subscriptions bring their own event source; this one only satisfies the builder
     pubSub: createPubSub(),
     validate: false,

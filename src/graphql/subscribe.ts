@@ -1,3 +1,4 @@
+import { MAX_EVENT_ID } from '../domain/limits';
 import type { OrderEventType } from '../domain/types';
 import { eventStream } from '../services/event-stream';
 import type { PublishedEvent } from '../services/events';
@@ -5,6 +6,7 @@ import type { GraphQLContext } from './context';
 import { badUserInput, forbidden, unauthenticated } from './errors';
 import { fromGlobalId } from './global-id';
 import { Loaders } from './loaders';
+import { checkSubscriptionText } from './text-arguments';
 
 /**
  * The subscribe half of every subscription: checks the caller, then streams its events. Each
@@ -21,6 +23,7 @@ export function subscribe(
   if (principal.role === 'MOBILE' && !filter.referenceId) {
     throw forbidden('A MOBILE key subscribes to one order at a time: pass referenceId.');
   }
+  checkSubscriptionText(filter);
   const afterEventId = filter.afterEventId != null ? parseEventId(filter.afterEventId) : null;
   const stream = eventStream(ctx.services.db, ctx.services.events, { principal, requestId: ctx.requestId }, {
     referenceId: filter.referenceId,
@@ -61,7 +64,7 @@ function parseEventId(id: string): number {
   const decoded = fromGlobalId(id);
   const raw = decoded?.type === 'OrderEvent' ? decoded.id : id;
   const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < 0) {
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n > MAX_EVENT_ID) {
     throw badUserInput('afterEventId must be the id of an OrderEvent (as returned in events or subscriptions).', 'afterEventId');
   }
   return n;

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { forbiddenCharacter, isStorableTime, MAX_PAYMENT_CONFIGURATION } from '../domain/limits';
 import { formatMoney } from '../domain/money';
 import { PAYMENT_STATUSES, PaymentStatus } from '../domain/types';
 import type { Logger } from '../logger';
@@ -25,7 +26,7 @@ export function reconciliationCsvRoutes(services: Services, logger: Logger): Rou
     const from = parseDate(req.query.from);
     const to = parseDate(req.query.to);
     if (!from || !to) {
-      res.status(400).json({ error: 'from and to are required ISO 8601 times, e.g. ?from=2026-11-01T00:00:00Z&to=2026-12-01T00:00:00Z' });
+      res.status(400).json({ error: 'from and to are required ISO 8601 times between the years 0001 and 9999, e.g. ?from=2026-11-01T00:00:00Z&to=2026-12-01T00:00:00Z' });
       return;
     }
     const statuses = typeof req.query.paymentStatus === 'string' ? req.query.paymentStatus.split(',').filter(Boolean) : [];
@@ -34,10 +35,15 @@ export function reconciliationCsvRoutes(services: Services, logger: Logger): Rou
       res.status(400).json({ error: `paymentStatus must be a comma-separated list of ${PAYMENT_STATUSES.join(', ')}` });
       return;
     }
+    const paymentConfiguration = typeof req.query.paymentConfiguration === 'string' ? req.query.paymentConfiguration : null;
+    if (paymentConfiguration !== null && (paymentConfiguration.length > MAX_PAYMENT_CONFIGURATION || forbiddenCharacter(paymentConfiguration))) {
+      res.status(400).json({ error: `paymentConfiguration must be a payment configuration name: at most ${MAX_PAYMENT_CONFIGURATION} characters, no control characters` });
+      return;
+    }
     const filter = {
       from,
       to,
-      paymentConfiguration: typeof req.query.paymentConfiguration === 'string' ? req.query.paymentConfiguration : null,
+      paymentConfiguration,
       paymentStatus: statuses as PaymentStatus[],
     };
     const ctx = { principal: auth.principal, requestId: 'reconciliation.csv' };
@@ -66,7 +72,7 @@ export function reconciliationCsvRoutes(services: Services, logger: Logger): Rou
 }
 
 function parseDate(v: unknown): Date | null {
-  if (typeof v !== 'string' || v.length === 0) return null;
+  if (typeof v !== 'string' || v.length === 0 || v.length > 40) return null;
   const d = new Date(v);
-  return Number.isNaN(d.getTime()) ? null : d;
+  return isStorableTime(d.getTime()) ? d : null;
 }

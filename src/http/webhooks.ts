@@ -50,6 +50,13 @@ export function webhookRoutes(
           res.status(401).json({ error: `webhook not authenticated: ${auth.reason}` });
           return;
         }
+        // JSON never holds a raw NUL byte, and a body that does could not be stored as text: it is
+        // refused as malformed rather than kept (WhatsApp does not send such bodies)
+        if (raw.includes(0)) {
+          logger.warn({ bytes: raw.length }, 'authenticated webhook refused: the body holds a NUL byte, so it is not JSON');
+          res.status(400).json({ error: 'the body is not JSON: it holds a NUL byte' });
+          return;
+        }
         const id = await inbox.store(raw, auth.by);
         res.status(200).json({ received: id });
       } catch (err) {

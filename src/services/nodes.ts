@@ -8,6 +8,7 @@ import {
   PaymentConfigurationEntity,
   PhoneNumberEntity,
 } from '../db/entities';
+import { MAX_EVENT_ID } from '../domain/limits';
 import { canSeeBusiness, ServiceContext } from './context';
 
 /**
@@ -36,8 +37,8 @@ export class NodeService {
       case 'OutboundMessage':
         return scoped(await m.findOne(OutboundMessageEntity, { where: { id } }));
       case 'OrderEvent': {
-        const seq = Number(id);
-        return Number.isSafeInteger(seq) ? scoped(await m.findOne(OrderEventEntity, { where: { id: seq } })) : null;
+        const seq = /^\d{1,10}$/.test(id) ? Number(id) : NaN;
+        return seq <= MAX_EVENT_ID ? scoped(await m.findOne(OrderEventEntity, { where: { id: seq } })) : null;
       }
       default:
         return null;

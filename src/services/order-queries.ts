@@ -10,6 +10,10 @@ import {
 } from '../db/entities';
 import type { OrderStatus, PaymentStatus } from '../domain/types';
 import { scopedBusinessId, ServiceContext } from './context';
+import { decodeCursor, encodeCursor } from './cursors';
+import { InvalidQueryArgument } from './invalid-query-argument';
+
+export { InvalidQueryArgument };
 
 export const MAX_PAGE_SIZE = 100;
 
@@ -25,16 +29,6 @@ export interface OrderFilterRequest {
 export interface OrderPage {
   edges: Array<{ cursor: string; node: OrderEntity }>;
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
-}
-
-/** A request the caller must fix (bad cursor, page size): a top-level error naming the argument. */
-export class InvalidQueryArgument extends Error {
-  constructor(
-    readonly argument: string,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /**
@@ -75,7 +69,8 @@ export class OrderQueries {
       });
     }
     if (after) {
-      const cursor = decodeCursor(after);
+      const { at, keys } = decodeCursor(after, ['uuid']);
+      const cursor = { at, id: keys[0] };
       // a row-value comparison, not "createdAt > x OR (createdAt = x AND id > y)": both sqlite and
       // PostgreSQL seek the (businessId, createdAt, id) index to it, whereas the OR form made sqlite
       // walk the index from the first order, so a page cost more the deeper it was
@@ -83,7 +78,7 @@ export class OrderQueries {
     }
     const rows = await q.orderBy('o.createdAt', 'ASC').addOrderBy('o.id', 'ASC').limit(first + 1).getMany();
     const page = rows.slice(0, first);
-    const edges = page.map((node) => ({ cursor: encodeCursor(node), node }));
+    const edges = page.map((node) => ({ cursor: orderCursor(node), node }));
     return {
       edges,
       pageInfo: {
@@ -133,18 +128,6 @@ function createReaders(db: Database) {
   };
 }
 
-function encodeCursor(order: OrderEntity): string {
-  return Buffer.from(JSON.stringify([order.createdAt.getTime(), order.id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { at: Date; id: string } {
-  try {
-    const [ms, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (typeof ms === 'number' && Number.isSafeInteger(ms) && typeof id === 'string' && id.length <= 36) {
-      return { at: new Date(ms), id };
-    }
-  } catch {
-    // fall through to the error below
-  }
-  throw new InvalidQueryArgument('after', 'after is not a cursor from this API; pass an endCursor exactly as returned.');
+function orderCursor(order: OrderEntity): string {
+  return encodeCursor(order.createdAt, order.id);
 }

@@ -3,7 +3,8 @@ import type { Database } from '../db/database';
 import { OrderEntity, PaymentEntity, TransactionEntity } from '../db/entities';
 import type { PaymentGateway, PaymentStatus, TransactionStatus } from '../domain/types';
 import { scopedBusinessId, ServiceContext } from './context';
-import { InvalidQueryArgument } from './order-queries';
+import { decodeCursor, encodeCursor } from './cursors';
+import { InvalidQueryArgument } from './invalid-query-argument';
 
 export const MAX_RECONCILIATION_PAGE = 1000;
 
@@ -110,7 +111,8 @@ export class ReconciliationService {
     if (filter.paymentConfiguration) q.andWhere('o.paymentConfiguration = :pc', { pc: filter.paymentConfiguration });
     if (filter.paymentStatus?.length) q.andWhere('p.status IN (:...ps)', { ps: filter.paymentStatus });
     if (after) {
-      const c = decodeCursor(after);
+      const { at: cursorAt, keys } = decodeCursor(after, ['uuid', 'text']);
+      const c = { at: cursorAt, orderId: keys[0], txKey: keys[1] };
       const cAt = this.db.param(c.at);
       q.andWhere(
         new Brackets((w) =>
@@ -122,7 +124,7 @@ export class ReconciliationService {
       );
     }
     const raw = await q.orderBy('at', 'ASC').addOrderBy('"orderId"', 'ASC').addOrderBy('"txKey"', 'ASC').limit(first + 1).getRawMany<RawRow>();
-    const rows = raw.slice(0, first).map((r) => ({ cursor: encodeCursor(r, this.toDate(r.at)), node: this.toRow(r) }));
+    const rows = raw.slice(0, first).map((r) => ({ cursor: encodeCursor(this.toDate(r.at), r.orderId, r.txKey), node: this.toRow(r) }));
     return {
       edges: rows,
       pageInfo: {
@@ -169,22 +171,6 @@ export class ReconciliationService {
     if (v instanceof Date) return v;
     return new Date(v.includes('T') ? v : v.replace(' ', 'T') + 'Z');
   }
-}
-
-function encodeCursor(r: RawRow, at: Date): string {
-  return Buffer.from(JSON.stringify([at.getTime(), r.orderId, r.txKey])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { at: Date; orderId: string; txKey: string } {
-  try {
-    const [ms, orderId, txKey] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (typeof ms === 'number' && Number.isSafeInteger(ms) && typeof orderId === 'string' && typeof txKey === 'string') {
-      return { at: new Date(ms), orderId, txKey };
-    }
-  } catch {
-    // fall through
-  }
-  throw new InvalidQueryArgument('after', 'after is not a cursor from this API; pass an endCursor exactly as returned.');
 }
 
 const CSV_COLUMNS = [

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { In } from 'typeorm';
+import { In, type EntityManager } from 'typeorm';
 import type { Database } from '../db/database';
 import {
   ApiKeyEntity,
@@ -7,8 +7,10 @@ import {
   PaymentConfigurationEntity,
   PhoneNumberEntity,
 } from '../db/entities';
+import { isUniqueViolation } from '../db/errors';
 import { encryptSecret, generateApiKeySecret, hashApiKeySecret } from '../db/secrets';
 import { userError } from '../domain/errors';
+import { MAX_API_KEY_LABEL, MAX_API_URL, MAX_BUSINESS_NAME, MAX_DISPLAY_PHONE_NUMBER, MAX_PHONE_NUMBER_ID, MAX_WABA_ID } from '../domain/limits';
 import { isHttpUrl } from '../domain/text';
 import type { ApiKeyRole, PaymentGateway, UpstreamProvider, UserError } from '../domain/types';
 import { canSeeBusiness, ServiceContext } from './context';
@@ -52,18 +54,18 @@ export class TenancyService {
   async createBusiness(_ctx: ServiceContext, input: CreateBusinessRequest): Promise<Result<'business', BusinessEntity>> {
     const errors: UserError[] = [];
     const name = input.name.trim();
-    if (name.length === 0 || name.length > 200) errors.push(invalid(['input', 'name'], 'name must be 1-200 characters'));
-    if (input.wabaId != null && !/^\d{1,64}$/.test(input.wabaId)) {
-      errors.push(invalid(['input', 'wabaId'], 'wabaId must be the WhatsApp Business Account id: digits only'));
+    if (name.length === 0 || name.length > MAX_BUSINESS_NAME) {
+      errors.push(invalid(['input', 'name'], `name must be 1-${MAX_BUSINESS_NAME} characters`));
+    }
+    if (input.wabaId != null && !new RegExp(`^\\d{1,${MAX_WABA_ID}}$`).test(input.wabaId)) {
+      errors.push(invalid(['input', 'wabaId'], `wabaId must be the WhatsApp Business Account id: 1-${MAX_WABA_ID} digits`));
     }
     if (errors.length) return { business: null, userErrors: errors };
-    return this.db.transaction(async (m) => {
-      if (input.wabaId && (await m.exists(BusinessEntity, { where: { wabaId: input.wabaId } }))) {
-        return {
-          business: null,
-          userErrors: [userError('ALREADY_EXISTS', `A business with wabaId ${input.wabaId} already exists.`, ['input', 'wabaId'])],
-        };
-      }
+    // a WABA belongs to one business (WhatsApp's same-Business-Manager rule); the unique index
+    // decides between concurrent requests
+    const taken = { business: null, userErrors: [userError('ALREADY_EXISTS', `A business with wabaId ${input.wabaId} already exists.`, ['input', 'wabaId'])] };
+    return this.createUniquely(taken, async (m) => {
+      if (input.wabaId && (await m.exists(BusinessEntity, { where: { wabaId: input.wabaId } }))) return taken;
       const business = m.create(BusinessEntity, { id: randomUUID(), name, wabaId: input.wabaId ?? null, createdAt: new Date() });
       return { business: await m.save(business), userErrors: [] };
     });
@@ -71,35 +73,36 @@ export class TenancyService {
 
   async addPhoneNumber(_ctx: ServiceContext, input: AddPhoneNumberRequest): Promise<Result<'phoneNumber', PhoneNumberEntity>> {
     const errors: UserError[] = [];
-    if (!/^\d{1,64}$/.test(input.phoneNumberId)) {
-      errors.push(invalid(['input', 'phoneNumberId'], "phoneNumberId must be WhatsApp's phone number id: digits only"));
+    if (!new RegExp(`^\\d{1,${MAX_PHONE_NUMBER_ID}}$`).test(input.phoneNumberId)) {
+      errors.push(invalid(['input', 'phoneNumberId'], `phoneNumberId must be WhatsApp's phone number id: 1-${MAX_PHONE_NUMBER_ID} digits`));
     }
-    if (input.displayPhoneNumber != null && !/^\+?[\d \-()]{4,32}$/.test(input.displayPhoneNumber)) {
-      errors.push(invalid(['input', 'displayPhoneNumber'], 'displayPhoneNumber must be a phone number (digits, spaces, + - ( ), at most 32)'));
+    if (input.displayPhoneNumber != null && !new RegExp(`^\\+?[\\d \\-()]{4,${MAX_DISPLAY_PHONE_NUMBER}}$`).test(input.displayPhoneNumber)) {
+      errors.push(
+        invalid(['input', 'displayPhoneNumber'], `displayPhoneNumber must be a phone number (digits, spaces, + - ( ), at most ${MAX_DISPLAY_PHONE_NUMBER})`),
+      );
     }
     if (input.accessToken.trim().length === 0 || input.accessToken.length > 4096) {
       errors.push(invalid(['input', 'accessToken'], 'accessToken must be 1-4096 characters'));
     }
-    if (input.apiUrl != null && !isHttpUrl(input.apiUrl)) {
-      errors.push(invalid(['input', 'apiUrl'], 'apiUrl must be an absolute http(s) URL, e.g. https://graph.facebook.com'));
+    if (input.apiUrl != null && (!isHttpUrl(input.apiUrl) || input.apiUrl.length > MAX_API_URL)) {
+      errors.push(invalid(['input', 'apiUrl'], `apiUrl must be an absolute http(s) URL of at most ${MAX_API_URL} characters, e.g. https://graph.facebook.com`));
     }
     if (errors.length) return { phoneNumber: null, userErrors: errors };
-    return this.db.transaction(async (m) => {
+    const taken = {
+      phoneNumber: null,
+      userErrors: [
+        userError(
+          'ALREADY_EXISTS',
+          `Phone number id ${input.phoneNumberId} is already registered; a phone number belongs to one business only.`,
+          ['input', 'phoneNumberId'],
+        ),
+      ],
+    };
+    return this.createUniquely(taken, async (m) => {
       if (!(await m.exists(BusinessEntity, { where: { id: input.businessId } }))) {
         return { phoneNumber: null, userErrors: [unknownBusiness()] };
       }
-      if (await m.exists(PhoneNumberEntity, { where: { phoneNumberId: input.phoneNumberId } })) {
-        return {
-          phoneNumber: null,
-          userErrors: [
-            userError(
-              'ALREADY_EXISTS',
-              `Phone number id ${input.phoneNumberId} is already registered; a phone number belongs to one business only.`,
-              ['input', 'phoneNumberId'],
-            ),
-          ],
-        };
-      }
+      if (await m.exists(PhoneNumberEntity, { where: { phoneNumberId: input.phoneNumberId } })) return taken;
       const phone = m.create(PhoneNumberEntity, {
         id: randomUUID(),
         businessId: input.businessId,
@@ -127,16 +130,15 @@ export class TenancyService {
         ],
       };
     }
-    return this.db.transaction(async (m) => {
+    const taken = {
+      paymentConfiguration: null,
+      userErrors: [userError('ALREADY_EXISTS', `This business already has a payment configuration named "${name}".`, ['input', 'name'])],
+    };
+    return this.createUniquely(taken, async (m) => {
       if (!(await m.exists(BusinessEntity, { where: { id: input.businessId } }))) {
         return { paymentConfiguration: null, userErrors: [unknownBusiness()] };
       }
-      if (await m.exists(PaymentConfigurationEntity, { where: { businessId: input.businessId, name } })) {
-        return {
-          paymentConfiguration: null,
-          userErrors: [userError('ALREADY_EXISTS', `This business already has a payment configuration named "${name}".`, ['input', 'name'])],
-        };
-      }
+      if (await m.exists(PaymentConfigurationEntity, { where: { businessId: input.businessId, name } })) return taken;
       const now = new Date();
       const configuration = m.create(PaymentConfigurationEntity, {
         id: randomUUID(),
@@ -162,8 +164,8 @@ export class TenancyService {
     if (input.role !== 'ADMIN' && !input.businessId) {
       return fail(invalid(['input', 'businessId'], `businessId is required for a ${input.role} key`));
     }
-    if (input.label != null && input.label.length > 200) {
-      return fail(invalid(['input', 'label'], 'label must be at most 200 characters'));
+    if (input.label != null && input.label.length > MAX_API_KEY_LABEL) {
+      return fail(invalid(['input', 'label'], `label must be at most ${MAX_API_KEY_LABEL} characters`));
     }
     return this.db.transaction(async (m) => {
       if (input.businessId && !(await m.exists(BusinessEntity, { where: { id: input.businessId } }))) {
@@ -198,6 +200,20 @@ export class TenancyService {
     // open subscriptions of the key end on every instance
     if (result.apiKey) this.events.publishKeyRevoked(result.apiKey.id);
     return result;
+  }
+
+  /**
+   * Runs a create (in a transaction) whose existence check and insert race with a concurrent
+   * request on PostgreSQL (both see nothing, both insert): the unique index lets one win, and the
+   * other gets `taken`.
+   */
+  private async createUniquely<T>(taken: T, create: (m: EntityManager) => Promise<T>): Promise<T> {
+    try {
+      return await this.db.transaction(create);
+    } catch (err) {
+      if (isUniqueViolation(err)) return taken;
+      throw err;
+    }
   }
 
   async viewer(ctx: ServiceContext): Promise<{ role: ApiKeyRole; business: BusinessEntity | null }> {

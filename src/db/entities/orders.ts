@@ -11,6 +11,7 @@ import type {
   PaymentStatus,
   TransactionStatus,
 } from '../../domain/types';
+import * as L from '../../domain/limits';
 import { EnumColumn, ForeignIdColumn, IdColumn, MoneyColumn, TextColumn, TimestampColumn } from './columns';
 
 @Entity('orders')
@@ -22,31 +23,31 @@ import { EnumColumn, ForeignIdColumn, IdColumn, MoneyColumn, TextColumn, Timesta
 export class OrderEntity {
   @IdColumn() id: string;
   @ForeignIdColumn() businessId: string;
-  @TextColumn(35) referenceId: string;
-  @TextColumn(64) phoneNumberId: string;
-  @TextColumn(15) to: string;
+  @TextColumn(L.MAX_REFERENCE_ID) referenceId: string;
+  @TextColumn(L.MAX_PHONE_NUMBER_ID) phoneNumberId: string;
+  @TextColumn(L.MAX_TO_DIGITS) to: string;
   @EnumColumn() type: GoodsType;
-  @TextColumn(60) paymentConfiguration: string;
+  @TextColumn(L.MAX_PAYMENT_CONFIGURATION) paymentConfiguration: string;
   @EnumColumn() gateway: PaymentGateway;
   @EnumColumn() status: OrderStatus;
-  @TextColumn(120, { nullable: true }) statusDescription: string | null;
+  @TextColumn(L.MAX_LONG_DESCRIPTION, { nullable: true }) statusDescription: string | null;
   @TextColumn(3) currency: string;
   @Column({ type: 'integer' }) offset: number;
   @MoneyColumn() subtotal: number;
   @MoneyColumn({ nullable: true }) tax: number | null;
-  @TextColumn(60, { nullable: true }) taxDescription: string | null;
+  @TextColumn(L.MAX_CHARGE_DESCRIPTION, { nullable: true }) taxDescription: string | null;
   @MoneyColumn({ nullable: true }) shipping: number | null;
-  @TextColumn(60, { nullable: true }) shippingDescription: string | null;
+  @TextColumn(L.MAX_CHARGE_DESCRIPTION, { nullable: true }) shippingDescription: string | null;
   @MoneyColumn({ nullable: true }) discount: number | null;
-  @TextColumn(60, { nullable: true }) discountDescription: string | null;
-  @TextColumn(60, { nullable: true }) discountProgramName: string | null;
+  @TextColumn(L.MAX_CHARGE_DESCRIPTION, { nullable: true }) discountDescription: string | null;
+  @TextColumn(L.MAX_PROGRAM_NAME, { nullable: true }) discountProgramName: string | null;
   @MoneyColumn() total: number;
-  @TextColumn(1024) body: string;
-  @TextColumn(60, { nullable: true }) footer: string | null;
+  @TextColumn(L.MAX_BODY) body: string;
+  @TextColumn(L.MAX_FOOTER, { nullable: true }) footer: string | null;
   @Column({ type: 'text', nullable: true }) headerImageUrl: string | null;
-  @TextColumn(128, { nullable: true }) catalogId: string | null;
+  @TextColumn(L.MAX_CATALOG_ID, { nullable: true }) catalogId: string | null;
   @TimestampColumn({ nullable: true }) expiresAt: Date | null;
-  @TextColumn(120, { nullable: true }) expirationDescription: string | null;
+  @TextColumn(L.MAX_LONG_DESCRIPTION, { nullable: true }) expirationDescription: string | null;
   /** hash of the normalized sendOrderDetails input: a resend with the same content is a replay */
   @TextColumn(64) contentHash: string;
   @TimestampColumn() createdAt: Date;
@@ -59,13 +60,13 @@ export class OrderItemEntity {
   @IdColumn() id: string;
   @ForeignIdColumn() orderId: string;
   @Column({ type: 'integer' }) position: number;
-  @TextColumn(100) retailerId: string;
-  @TextColumn(60) name: string;
+  @TextColumn(L.MAX_RETAILER_ID) retailerId: string;
+  @TextColumn(L.MAX_ITEM_NAME) name: string;
   @MoneyColumn() amount: number;
   @MoneyColumn({ nullable: true }) saleAmount: number | null;
   @Column({ type: 'integer' }) quantity: number;
-  @TextColumn(100, { nullable: true }) countryOfOrigin: string | null;
-  @TextColumn(200, { nullable: true }) importerName: string | null;
+  @TextColumn(L.MAX_COUNTRY_OF_ORIGIN, { nullable: true }) countryOfOrigin: string | null;
+  @TextColumn(L.MAX_IMPORTER_NAME, { nullable: true }) importerName: string | null;
   @Column({ type: 'simple-json', nullable: true }) importerAddress: AddressInput | null;
 }
 

@@ -1,4 +1,5 @@
 import { Column, Entity, Index } from 'typeorm';
+import { MAX_IDEMPOTENCY_KEY } from '../../domain/limits';
 import { EnumColumn, IdColumn, TextColumn, TimestampColumn } from './columns';
 
 export type WebhookState = 'RECEIVED' | 'PROCESSED' | 'FAILED';
@@ -28,7 +29,7 @@ export class IdempotencyRecordEntity {
   @IdColumn() id: string;
   /** the API key's id: keys of different callers never collide */
   @TextColumn(64) scope: string;
-  @TextColumn(255) key: string;
+  @TextColumn(MAX_IDEMPOTENCY_KEY) key: string;
   @TextColumn(64) operation: string;
   @TextColumn(64) requestHash: string;
   /** null while the first request is still running */
