@@ -23,6 +23,7 @@ import {
   BusinessResolver,
   PaymentConfigurationResolver,
   PhoneNumberResolver,
+  ViewerResolver,
 } from './resolvers/tenancy.resolver';
 import { exposeAs } from './types/common';
 import {
@@ -51,6 +52,7 @@ export function buildGatewaySchema(): GraphQLSchema {
     resolvers: [
       NodeResolver,
       BusinessResolver,
+      ViewerResolver,
       PhoneNumberResolver,
       PaymentConfigurationResolver,
       ApiKeyResolver,
