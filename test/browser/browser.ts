@@ -30,8 +30,15 @@ export interface Watched {
 }
 
 /** A fresh context (its own session storage) and page, watched. */
-export async function openPage(browser: Browser, options: { width?: number; height?: number } = {}): Promise<Watched> {
-  const context = await browser.newContext({ viewport: { width: options.width ?? 1280, height: options.height ?? 800 }, acceptDownloads: true });
+export async function openPage(
+  browser: Browser,
+  options: { width?: number; height?: number; reducedMotion?: 'reduce' | 'no-preference' } = {},
+): Promise<Watched> {
+  const context = await browser.newContext({
+    viewport: { width: options.width ?? 1280, height: options.height ?? 800 },
+    acceptDownloads: true,
+    reducedMotion: options.reducedMotion ?? 'no-preference',
+  });
   const page = await context.newPage();
   const w: Watched = {
     page,
