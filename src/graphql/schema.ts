@@ -24,6 +24,7 @@ import {
   BusinessResolver,
   PaymentConfigurationResolver,
   PhoneNumberResolver,
+  ViewerResolver,
 } from './resolvers/tenancy.resolver';
 import { exposeAs } from './types/common';
 import {
@@ -52,6 +53,7 @@ export function buildGatewaySchema(): GraphQLSchema {
     resolvers: [
       NodeResolver,
       BusinessResolver,
+      ViewerResolver,
       PhoneNumberResolver,
       PaymentConfigurationResolver,
       ApiKeyResolver,

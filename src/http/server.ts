@@ -5,6 +5,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { Database } from '../db/database';
 import type { Logger } from '../logger';
 import type { Services } from '../services';
+import { dashboardRoutes } from './dashboard';
 import { createGraphQLHandler } from './graphql';
 import { healthRoutes } from './health';
 import { webhookRoutes } from './webhooks';
@@ -40,8 +41,9 @@ export async function createHttpServer(
   app.use(webhookRoutes(config, services.webhooks, logger));
   for (const routes of extraRoutes) app.use(routes);
   app.use('/graphql', express.json({ limit: '1mb' }), graphql.middleware);
+  app.use(dashboardRoutes());
   app.use((_req, res) => {
-    res.status(404).json({ error: 'Not found. The API is at /graphql; health at /healthz and /readyz.' });
+    res.status(404).json({ error: 'Not found. The API is at /graphql, the ops dashboard at /dashboard; health at /healthz and /readyz.' });
   });
   // body limits and malformed bodies answer with their own status; anything else is a logged fault
   app.use((err: Error & { status?: number; type?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {

@@ -8,7 +8,7 @@ import {
   PaymentEntity,
   TransactionEntity,
 } from '../db/entities';
-import type { OrderStatus, PaymentStatus } from '../domain/types';
+import type { MessageStatus, OrderEventType, OrderStatus, PaymentStatus } from '../domain/types';
 import { scopedBusinessId, ServiceContext } from './context';
 import { decodeCursor, encodeCursor } from './cursors';
 import { InvalidQueryArgument } from './invalid-query-argument';
@@ -24,7 +24,19 @@ export interface OrderFilterRequest {
   paymentConfiguration?: string | null;
   createdAfter?: Date | null;
   createdBefore?: Date | null;
+  /** reference ids starting with this, case-insensitively */
+  referenceIdPrefix?: string | null;
+  /** orders with at least one event of these types */
+  eventType?: OrderEventType[] | null;
+  /** orders with at least one message in these delivery states ... */
+  messageStatus?: MessageStatus[] | null;
+  /** ... created before this time */
+  messageCreatedBefore?: Date | null;
+  /** orders whose payment waits for a payment lookup (true) or does not (false) */
+  paymentVerificationDue?: boolean | null;
 }
+
+const REFERENCE_PREFIX = /^[A-Za-z0-9_.-]{1,35}$/;
 
 export interface OrderPage {
   edges: Array<{ cursor: string; node: OrderEntity }>;
@@ -51,7 +63,17 @@ export class OrderQueries {
     return order ? this.db.manager.findOneBy(PaymentEntity, { orderId: order.id }) : null;
   }
 
-  async orders(ctx: ServiceContext, first: number, after: string | null | undefined, filter: OrderFilterRequest = {}): Promise<OrderPage> {
+  /**
+   * A keyset page of orders, oldest first, or newest first (a dashboard's view) with the same
+   * cursors read the other way.
+   */
+  async orders(
+    ctx: ServiceContext,
+    first: number,
+    after: string | null | undefined,
+    filter: OrderFilterRequest = {},
+    newestFirst = false,
+  ): Promise<OrderPage> {
     if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
       throw new InvalidQueryArgument('first', `first must be from 1 to ${MAX_PAGE_SIZE}; page through more with the endCursor.`);
     }
@@ -63,9 +85,39 @@ export class OrderQueries {
     if (filter.paymentConfiguration) q.andWhere('o.paymentConfiguration = :pc', { pc: filter.paymentConfiguration });
     if (filter.createdAfter) q.andWhere('o.createdAt > :createdAfter', { createdAfter: this.db.param(filter.createdAfter) });
     if (filter.createdBefore) q.andWhere('o.createdAt < :createdBefore', { createdBefore: this.db.param(filter.createdBefore) });
-    if (filter.paymentStatus?.length) {
-      q.innerJoin(PaymentEntity, 'p', 'p.orderId = o.id').andWhere('p.status IN (:...paymentStatuses)', {
-        paymentStatuses: filter.paymentStatus,
+    if (filter.referenceIdPrefix != null) {
+      if (!REFERENCE_PREFIX.test(filter.referenceIdPrefix)) {
+        throw new InvalidQueryArgument(
+          'filter.referenceIdPrefix',
+          'filter.referenceIdPrefix must be 1-35 characters of A-Z, a-z, 0-9, _ . - (the start of a reference id).',
+        );
+      }
+      // `_` is a LIKE wildcard and may appear in reference ids, so it is escaped
+      const pattern = filter.referenceIdPrefix.toLowerCase().replace(/[\\%_]/g, '\\$&') + '%';
+      q.andWhere(`LOWER(o.referenceId) LIKE :referencePattern ESCAPE '\\'`, { referencePattern: pattern });
+    }
+    if (filter.paymentStatus?.length || filter.paymentVerificationDue != null) {
+      q.innerJoin(PaymentEntity, 'p', 'p.orderId = o.id');
+      if (filter.paymentStatus?.length) q.andWhere('p.status IN (:...paymentStatuses)', { paymentStatuses: filter.paymentStatus });
+      // the verifier's due time is set while a webhook's claim waits for the lookup (or a failed lookup waits to retry)
+      if (filter.paymentVerificationDue != null) q.andWhere(filter.paymentVerificationDue ? 'p.verifyAfter IS NOT NULL' : 'p.verifyAfter IS NULL');
+    }
+    if (filter.eventType?.length) {
+      const events = q
+        .subQuery()
+        .select('1')
+        .from(OrderEventEntity, 'e')
+        .where('e.orderId = o.id')
+        .andWhere('e.type IN (:...eventTypes)')
+        .getQuery();
+      q.andWhere(`EXISTS ${events}`, { eventTypes: filter.eventType });
+    }
+    if (filter.messageStatus?.length) {
+      const messages = q.subQuery().select('1').from(OutboundMessageEntity, 'm').where('m.orderId = o.id').andWhere('m.status IN (:...messageStatuses)');
+      if (filter.messageCreatedBefore) messages.andWhere('m.createdAt < :messageCreatedBefore');
+      q.andWhere(`EXISTS ${messages.getQuery()}`, {
+        messageStatuses: filter.messageStatus,
+        ...(filter.messageCreatedBefore ? { messageCreatedBefore: this.db.param(filter.messageCreatedBefore) } : {}),
       });
     }
     if (after) {
@@ -74,9 +126,13 @@ export class OrderQueries {
       // a row-value comparison, not "createdAt > x OR (createdAt = x AND id > y)": both sqlite and
       // PostgreSQL seek the (businessId, createdAt, id) index to it, whereas the OR form made sqlite
       // walk the index from the first order, so a page cost more the deeper it was
-      q.andWhere('(o.createdAt, o.id) > (:cursorAt, :cursorId)', { cursorAt: this.db.param(cursor.at), cursorId: cursor.id });
+      q.andWhere(`(o.createdAt, o.id) ${newestFirst ? '<' : '>'} (:cursorAt, :cursorId)`, {
+        cursorAt: this.db.param(cursor.at),
+        cursorId: cursor.id,
+      });
     }
-    const rows = await q.orderBy('o.createdAt', 'ASC').addOrderBy('o.id', 'ASC').limit(first + 1).getMany();
+    const direction = newestFirst ? 'DESC' : 'ASC';
+    const rows = await q.orderBy('o.createdAt', direction).addOrderBy('o.id', direction).limit(first + 1).getMany();
     const page = rows.slice(0, first);
     const edges = page.map((node) => ({ cursor: orderCursor(node), node }));
     return {
@@ -88,6 +144,15 @@ export class OrderQueries {
         endCursor: edges[edges.length - 1]?.cursor ?? null,
       },
     };
+  }
+
+  /** The id of the newest event the caller may see (null before the first): where a live view starts. */
+  async lastEventId(ctx: ServiceContext): Promise<number | null> {
+    const q = this.db.manager.createQueryBuilder(OrderEventEntity, 'e').select('MAX(e.id)', 'max');
+    const scope = scopedBusinessId(ctx);
+    if (scope) q.where('e.businessId = :scope', { scope });
+    const row = await q.getRawOne<{ max: number | string | null }>();
+    return row?.max == null ? null : Number(row.max);
   }
 
   // batch reads behind the request-scoped DataLoaders: one statement per relation per request

@@ -58,9 +58,15 @@ export class OrderResolver {
     @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number,
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Arg('filter', () => OrderFilter, { nullable: true }) filter: OrderFilter | null,
+    @Arg('newestFirst', () => Boolean, {
+      nullable: true,
+      defaultValue: false,
+      description: 'newest first (a dashboard); cursors then page towards older orders',
+    })
+    newestFirst: boolean | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<OrderPage> {
-    return withQueryArguments(() => ctx.services.orderQueries.orders(serviceContext(ctx), first, after, filter ?? {}));
+    return withQueryArguments(() => ctx.services.orderQueries.orders(serviceContext(ctx), first, after, filter ?? {}, newestFirst ?? false));
   }
 
   @Authorized('ADMIN', 'STOREFRONT')

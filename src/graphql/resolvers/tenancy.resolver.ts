@@ -72,6 +72,15 @@ export class BusinessResolver {
   }
 }
 
+@Resolver(() => Viewer)
+export class ViewerResolver {
+  @FieldResolver(() => ID, { nullable: true })
+  async lastEventId(@Ctx() ctx: GraphQLContext): Promise<string | null> {
+    const id = await ctx.services.orderQueries.lastEventId(serviceContext(ctx));
+    return id === null ? null : toGlobalId('OrderEvent', id);
+  }
+}
+
 @Resolver(() => PhoneNumber)
 export class PhoneNumberResolver {
   @FieldResolver(() => ID)

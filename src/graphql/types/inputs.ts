@@ -2,6 +2,8 @@ import { Field, ID, InputType, Int } from 'type-graphql';
 import {
   ApiKeyRoleEnum,
   GoodsTypeEnum,
+  MessageStatusEnum,
+  OrderEventTypeEnum,
   OrderStatusEnum,
   PaymentGatewayEnum,
   PaymentStatusEnum,
@@ -10,6 +12,8 @@ import {
 import type {
   ApiKeyRole,
   GoodsType,
+  MessageStatus,
+  OrderEventType,
   OrderStatus,
   PaymentGateway,
   PaymentStatus,
@@ -157,6 +161,29 @@ export class OrderFilter {
   @Field(() => String, { nullable: true }) paymentConfiguration?: string | null;
   @Field(() => Date, { nullable: true }) createdAfter?: Date | null;
   @Field(() => Date, { nullable: true }) createdBefore?: Date | null;
+  @Field(() => String, {
+    nullable: true,
+    description: 'reference ids that start with this (case-insensitive); an exact reference id is its own prefix',
+  })
+  referenceIdPrefix?: string | null;
+  @Field(() => [OrderEventTypeEnum], {
+    nullable: true,
+    description: 'orders with at least one event of these types (e.g. PAYMENT_DISCREPANCY, UPSTREAM_ERROR)',
+  })
+  eventType?: OrderEventType[] | null;
+  @Field(() => [MessageStatusEnum], { nullable: true, description: 'orders with at least one message in one of these delivery states' })
+  messageStatus?: MessageStatus[] | null;
+  @Field(() => Date, {
+    nullable: true,
+    description: 'with messageStatus: only messages created before this time (e.g. QUEUED for more than five minutes)',
+  })
+  messageCreatedBefore?: Date | null;
+  @Field(() => Boolean, {
+    nullable: true,
+    description:
+      "true: orders whose payment waits for a payment lookup (a webhook's claim not yet confirmed, or a failed lookup waiting to retry); false: the others",
+  })
+  paymentVerificationDue?: boolean | null;
 }
 
 @InputType()

@@ -44,6 +44,7 @@ export class OutboundMessage extends Node {
   @Field(() => Int) attempts: number;
   @Field(() => Int, { nullable: true }) errorCode: number | null;
   @Field(() => String, { nullable: true }) errorMessage: string | null;
+  @Field({ description: 'when the gateway stored it (a QUEUED message has waited since then)' }) createdAt: Date;
   @Field() updatedAt: Date;
 }
 

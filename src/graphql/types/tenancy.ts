@@ -34,6 +34,11 @@ export class Business extends Node {
 export class Viewer {
   @Field(() => ApiKeyRoleEnum) role: ApiKeyRole;
   @Field(() => Business, { nullable: true, description: 'null for ADMIN' }) business: Business | null;
+  @Field(() => ID, {
+    nullable: true,
+    description: 'the newest order event this key may see (null before the first): subscribe to orderEvents with it as afterEventId to miss nothing after a read',
+  })
+  lastEventId: string | null;
 }
 
 @ObjectType({ implements: Node })
