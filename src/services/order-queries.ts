@@ -110,7 +110,8 @@ export class OrderQueries {
     return this.read.payments.byKeys(this.db.manager, 'orderId', ids, '"id"');
   }
   transactionsByPaymentIds(ids: readonly string[]): Promise<TransactionEntity[]> {
-    return this.read.transactions.byKeys(this.db.manager, 'paymentId', ids, '"createdAt", "id"');
+    // in the order WhatsApp lists the attempts
+    return this.read.transactions.byKeys(this.db.manager, 'paymentId', ids, '"paymentId", "position"');
   }
   /** Without the wire payload (a kilobyte or so each): the API never shows it. */
   messagesByOrderIds(ids: readonly string[]): Promise<OutboundMessageEntity[]> {

@@ -14,7 +14,7 @@ import {
 import { cancelNotAllowed, invalidTransition, userError } from '../domain/errors';
 import { checkStatusChange, isTransitionAllowed } from '../domain/order-status';
 import { validateOrderDetails, validateStatusText } from '../domain/order-validation';
-import { blocksCancel } from '../domain/payment-status';
+import { blocksCancel, isFinalPayment } from '../domain/payment-status';
 import type { OrderStatus, OrderTotals, SendOrderDetailsInput, UserError } from '../domain/types';
 import { buildOrderDetailsMessage, buildOrderStatusMessage } from '../whatsapp/message-builders';
 import { UpstreamError } from '../whatsapp/upstream-error';
@@ -365,7 +365,9 @@ export class OrderService {
     if (order.status === 'CANCELED') return { order, userErrors: [] };
     if (!isTransitionAllowed(order.status, 'CANCELED')) return { order, userErrors: [invalidTransition(order.status, 'CANCELED')] };
     const known = await this.db.manager.findOneByOrFail(PaymentEntity, { orderId: order.id });
-    if (blocksCancel(known.status)) return { order, userErrors: [cancelNotAllowed(known.status)] };
+    // a capture is final; a PENDING attempt may have failed since (its webhook lost), so only
+    // WhatsApp's lookup can tell whether it still blocks
+    if (isFinalPayment(known.status) && blocksCancel(known.status)) return { order, userErrors: [cancelNotAllowed(known.status)] };
 
     // the gateway may not have heard of a payment yet: only WhatsApp's lookup can tell
     let lookup: LookupPayment | null;
@@ -389,7 +391,8 @@ export class OrderService {
 
     const result = await this.db.transaction(async (m) => {
       const current = await m.findOneOrFail(OrderEntity, { where: { id: order.id }, ...this.db.forUpdate() });
-      const payment = await m.findOneByOrFail(PaymentEntity, { orderId: order.id });
+      // locked like the verifier locks it: two lookups applied at once would record an attempt twice
+      const payment = await m.findOneOrFail(PaymentEntity, { where: { orderId: order.id }, ...this.db.forUpdate() });
       const events = await applyLookup(m, current, payment, lookup, 'LOOKUP');
       const change = checkStatusChange(current.status, 'CANCELED', payment.status);
       if (change.kind !== 'ok') {

@@ -38,7 +38,7 @@ export interface ReconciliationPage {
 interface RawRow {
   at: string | Date;
   orderId: string;
-  txKey: string;
+  txKey: number | string;
   referenceId: string;
   paymentConfiguration: string;
   orderGateway: PaymentGateway;
@@ -76,7 +76,8 @@ export class ReconciliationService {
       throw new InvalidQueryArgument('filter', 'filter.from must be before filter.to');
     }
     const at = 'COALESCE(t.upstreamCreatedAt, t.createdAt, o.createdAt)';
-    const txKey = "COALESCE(t.transactionId, '')";
+    // the attempt's place: several attempts may share a transactionId (and a second)
+    const txKey = 'COALESCE(t.position, -1)';
     const q = this.db.manager
       .createQueryBuilder(OrderEntity, 'o')
       .innerJoin(PaymentEntity, 'p', 'p.orderId = o.id')
@@ -117,7 +118,7 @@ export class ReconciliationService {
           w
             .where(`${at} > :cAt`, { cAt })
             .orWhere(`(${at} = :cAt AND o.id > :cOrder)`, { cOrder: c.orderId })
-            .orWhere(`(${at} = :cAt AND o.id = :cOrder AND ${txKey} > :cTx)`, { cTx: c.txKey }),
+            .orWhere(`(${at} = :cAt AND o.id = :cOrder AND ${txKey} > :cTx)`, { cTx: c.position }),
         ),
       );
     }
@@ -172,14 +173,22 @@ export class ReconciliationService {
 }
 
 function encodeCursor(r: RawRow, at: Date): string {
-  return Buffer.from(JSON.stringify([at.getTime(), r.orderId, r.txKey])).toString('base64url');
+  return Buffer.from(JSON.stringify([at.getTime(), r.orderId, Number(r.txKey)])).toString('base64url');
 }
 
-function decodeCursor(cursor: string): { at: Date; orderId: string; txKey: string } {
+function decodeCursor(cursor: string): { at: Date; orderId: string; position: number } {
   try {
-    const [ms, orderId, txKey] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (typeof ms === 'number' && Number.isSafeInteger(ms) && typeof orderId === 'string' && typeof txKey === 'string') {
-      return { at: new Date(ms), orderId, txKey };
+    const [ms, orderId, position] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    if (
+      typeof ms === 'number' &&
+      Number.isSafeInteger(ms) &&
+      typeof orderId === 'string' &&
+      typeof position === 'number' &&
+      Number.isInteger(position) &&
+      position >= -1 &&
+      position <= 2147483647
+    ) {
+      return { at: new Date(ms), orderId, position };
     }
   } catch {
     // fall through

@@ -6,7 +6,7 @@
 
 import type { UpstreamProvider } from '../domain/types';
 import { type LookupPayment, parseLookupResponse } from './lookup';
-import { classifyUpstreamFailure, parseGraphErrorEnvelope, UpstreamError } from './upstream-error';
+import { classifyUpstreamFailure, parseErrorsArray, parseGraphErrorEnvelope, UpstreamError } from './upstream-error';
 
 export type { LookupPayment, LookupTransaction } from './lookup';
 
@@ -137,11 +137,17 @@ export function createWhatsAppClient(opts: WhatsAppClientOptions): WhatsAppClien
 
     async lookupPayment(configurationName, referenceId) {
       const answer = await call('GET', ep.payment(configurationName, referenceId));
-      // Only a Graph-shaped 404 means "no such payment"; a bare 404 page means a wrong base URL,
-      // and reading that as "not paid" could let an order be canceled after the customer paid.
-      if (answer.status === 404 && parseGraphErrorEnvelope(answer.body) !== null) return null;
+      // Only a 404 in one of WhatsApp's error shapes means "no such payment"; a bare 404 page
+      // means a wrong base URL, and reading that as "not paid" could let an order be canceled
+      // after the customer paid.
+      const errorBody = parseGraphErrorEnvelope(answer.body) ?? parseErrorsArray(answer.body);
+      if (answer.status === 404 && errorBody !== null) return null;
       if (!ok(answer.status)) throw classifyUpstreamFailure({ kind: 'http', httpStatus: answer.status, body: answer.body });
       if (!answer.json) throw classifyUpstreamFailure({ kind: 'protocol', httpStatus: answer.status, message: 'lookup answer is not JSON' });
+      // the lookup's documented error body, sent with a 2xx status: an error all the same
+      if (errorBody !== null && !isPaymentBody(answer.body)) {
+        throw classifyUpstreamFailure({ kind: 'http', httpStatus: answer.status, body: answer.body });
+      }
       try {
         return parseLookupResponse(answer.body, referenceId);
       } catch (err) {
@@ -149,6 +155,11 @@ export function createWhatsAppClient(opts: WhatsAppClientOptions): WhatsAppClien
       }
     },
   };
+}
+
+/** Whether a 2xx body carries a payment (or the empty list), as opposed to only errors. */
+function isPaymentBody(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && ('payments' in body || 'reference_id' in body || 'status' in body);
 }
 
 export { UpstreamError };

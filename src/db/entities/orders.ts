@@ -92,11 +92,19 @@ export class PaymentEntity {
   @TimestampColumn() updatedAt: Date;
 }
 
+/**
+ * One attempt to pay. Every attempt of a payment may carry the same transactionId (the payment
+ * gateway's order id, as in Meta's captured-after-retry sample) and differ only in
+ * pgTransactionId, which an attempt in progress may not have yet: so an attempt is identified by
+ * its place among the payment's transactions (`position`, in the order WhatsApp lists them).
+ */
 @Entity('transactions')
-@Index(['paymentId', 'transactionId'], { unique: true })
+@Index(['paymentId', 'position'], { unique: true })
 export class TransactionEntity {
   @IdColumn() id: string;
   @ForeignIdColumn() paymentId: string;
+  /** 0 for the first attempt, then 1, 2 ...: the unique index makes two writers of one attempt collide */
+  @Column({ type: 'integer' }) position: number;
   /** the id WhatsApp reports; with the reference id it is what the payment gateway knows */
   @TextColumn(128) transactionId: string;
   @EnumColumn(32, { nullable: true }) gateway: PaymentGateway | null;
@@ -105,6 +113,9 @@ export class TransactionEntity {
   @TextColumn(64, { nullable: true }) method: string | null;
   @MoneyColumn({ nullable: true }) amount: number | null;
   @Column({ type: 'integer', nullable: true }) amountOffset: number | null;
+  /** what the payment gateway's order was for (order_amount), where WhatsApp reports it */
+  @MoneyColumn({ nullable: true }) orderAmount: number | null;
+  @Column({ type: 'integer', nullable: true }) orderAmountOffset: number | null;
   @TextColumn(3, { nullable: true }) currency: string | null;
   @TextColumn(128, { nullable: true }) errorCode: string | null;
   @Column({ type: 'text', nullable: true }) errorReason: string | null;

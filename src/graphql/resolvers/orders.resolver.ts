@@ -204,6 +204,10 @@ export class TransactionResolver {
   amount(@Root() t: TransactionEntity): Money | null {
     return moneyOrNull(t.amount, t.amountOffset, t.currency);
   }
+  @FieldResolver(() => Money, { nullable: true })
+  orderAmount(@Root() t: TransactionEntity): Money | null {
+    return moneyOrNull(t.orderAmount, t.orderAmountOffset, t.currency);
+  }
   @FieldResolver(() => Date, { nullable: true })
   createdAt(@Root() t: TransactionEntity): Date | null {
     return t.upstreamCreatedAt;

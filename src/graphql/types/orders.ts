@@ -50,7 +50,8 @@ export class OutboundMessage extends Node {
 @ObjectType()
 export class Transaction {
   @Field(() => ID, {
-    description: 'the transaction id WhatsApp reports (used with referenceId to reconcile at the payment gateway)',
+    description:
+      'the transaction id WhatsApp reports (used with referenceId to reconcile at the payment gateway); every attempt of a payment may share it (the payment gateway order id): pgTransactionId tells them apart',
   })
   id: string;
   @Field(() => PaymentGatewayEnum, { nullable: true }) gateway: PaymentGateway | null;
@@ -58,6 +59,11 @@ export class Transaction {
   @Field(() => TransactionStatusEnum) status: TransactionStatus;
   @Field(() => String, { nullable: true, description: 'upi, card, wallet, netbanking ...' }) method: string | null;
   @Field(() => Money, { nullable: true }) amount: Money | null;
+  @Field(() => Money, {
+    nullable: true,
+    description: 'the order amount the payment gateway reports for this attempt (order_amount), where given',
+  })
+  orderAmount: Money | null;
   @Field(() => String, { nullable: true }) errorCode: string | null;
   @Field(() => String, { nullable: true }) errorReason: string | null;
   @Field(() => Date, { nullable: true }) createdAt: Date | null;
