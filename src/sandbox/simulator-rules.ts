@@ -99,6 +99,8 @@ export interface CheckedOrderDetails {
   total: number;
   /** the order content; a resend with the same reference_id must carry the same */
   parameters: Json;
+  /** payment_gateway.<gateway>: the PG fields WhatsApp passes on and echoes */
+  pgFields?: Record<string, unknown>;
 }
 
 function checkItem(value: unknown, path: string, withCatalog: boolean): number {
@@ -197,7 +199,8 @@ export function checkOrderDetails(interactive: Json, nowSeconds: number): Checke
       `total_amount does not match order amounts: ${at('total_amount')}.value is ${total}, subtotal + tax + shipping - discount is ${expected}`,
     );
   }
-  return { referenceId: ref, configurationName, gateway, total, parameters: p };
+  const pgFields = isObject(pg[gateway]) ? (pg[gateway] as Record<string, unknown>) : undefined;
+  return { referenceId: ref, configurationName, gateway, total, parameters: p, pgFields };
 }
 
 /** Order statuses as the simulator keeps them; both spellings of partially shipped are accepted on input. */

@@ -121,25 +121,51 @@ export interface WireErrorEnvelope {
 
 export type WireTimestamp = string | number;
 
-export interface WireLookupTransaction {
+export interface WireRefund {
   id?: string;
+  amount?: WireMoney;
+  speed_processed?: string;
+  /** pending, success or failed */
+  status?: string;
+  created_timestamp?: WireTimestamp;
+  updated_timestamp?: WireTimestamp;
+}
+
+export interface WireLookupTransaction {
+  /** the payment gateway's order id: every attempt of a payment may share it */
+  id?: string;
+  /** the payment gateway's payment id: tells the attempts apart, once there is one */
   pg_transaction_id?: string;
   type?: string;
   status?: string;
   created_timestamp?: WireTimestamp;
   updated_timestamp?: WireTimestamp;
   amount?: WireMoney;
+  order_amount?: WireMoney;
   currency?: string;
   method?: { type?: string } | string;
   error?: { code?: string; reason?: string };
+  /** in the lookup, a transaction's refunds */
+  refunds?: WireRefund[];
 }
 
-export interface WireLookupPayment {
+/**
+ * PG fields WhatsApp echoes next to the payment (webhook and lookup): Razorpay's receipt and
+ * notes, PayU's udf1..4, BillDesk's additional_info1..7, Zaakpay's extra1..2.
+ */
+export interface WirePgEcho {
+  receipt?: string;
+  notes?: Record<string, string>;
+  [pgField: string]: unknown;
+}
+
+export interface WireLookupPayment extends WirePgEcho {
   reference_id?: string;
+  /** pending or captured (Meta); new, pending, captured, failed or canceled (older vocabulary) */
   status?: string;
   currency?: string;
   amount?: WireMoney;
-  /** missing while the payment is `new` */
+  /** missing while nobody has tried to pay */
   transactions?: WireLookupTransaction[];
 }
 
@@ -154,16 +180,18 @@ export interface WireWebhookError {
 }
 
 /** The `payment` object of a payment status webhook (wire/webhook.payment.*.json). */
-export interface WireWebhookPayment {
+export interface WireWebhookPayment extends WirePgEcho {
   reference_id?: string;
   amount?: WireMoney;
   currency?: string;
-  receipt?: string;
   transaction?: WireLookupTransaction;
+  /** in the webhook, refunds are at payment level */
+  refunds?: WireRefund[];
 }
 
 /** One entry of `value.statuses`: a message status, or a payment when `type` is "payment". */
 export interface WireWebhookStatus {
+  /** a message status: the wamid; a payment: an id of the notification (not a wamid) */
   id?: string;
   status?: string;
   timestamp?: WireTimestamp;
