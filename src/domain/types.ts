@@ -99,7 +99,8 @@ export interface AddressInput {
 }
 
 export interface OrderItemInput {
-  retailerId: string;
+  /** optional in WhatsApp's items */
+  retailerId?: string | null;
   name: string;
   amount: MoneyAmount;
   saleAmount?: MoneyAmount | null;
@@ -107,6 +108,39 @@ export interface OrderItemInput {
   countryOfOrigin?: string | null;
   importerName?: string | null;
   importerAddress?: AddressInput | null;
+}
+
+/** A recipient of shipped physical goods (WhatsApp's `beneficiaries`); never shown to the customer. */
+export interface BeneficiaryInput {
+  name: string;
+  addressLine1: string;
+  addressLine2?: string | null;
+  city: string;
+  state: string;
+  country: string;
+  postalCode: string;
+}
+
+export interface KeyValue {
+  key: string;
+  value: string;
+}
+
+/**
+ * Fields WhatsApp passes to the payment gateway with the order and echoes in payment webhooks and
+ * lookups; each only for its own gateway.
+ */
+export interface GatewayFieldsInput {
+  /** Razorpay */
+  notes?: KeyValue[] | null;
+  /** Razorpay */
+  receipt?: string | null;
+  /** PayU: udf1..udf4 in order */
+  udf?: string[] | null;
+  /** BillDesk: additional_info1..7 in order */
+  additionalInfo?: string[] | null;
+  /** Zaakpay: extra1..2 in order */
+  extra?: string[] | null;
 }
 
 /** What a storefront asks for in sendOrderDetails (same field names as the GraphQL input). */
@@ -127,6 +161,8 @@ export interface SendOrderDetailsInput {
   total?: MoneyAmount | null;
   expiresAt?: Date | null;
   expirationDescription?: string | null;
+  beneficiaries?: BeneficiaryInput[] | null;
+  gatewayFields?: GatewayFieldsInput | null;
   idempotencyKey?: string | null;
 }
 

@@ -13,9 +13,9 @@ import {
 } from '../db/entities';
 import { cancelNotAllowed, invalidTransition, userError } from '../domain/errors';
 import { checkStatusChange, isTransitionAllowed } from '../domain/order-status';
-import { validateOrderDetails, validateStatusText } from '../domain/order-validation';
+import { validateGatewayFields, validateOrderDetails, validateStatusText } from '../domain/order-validation';
 import { blocksCancel, isFinalPayment } from '../domain/payment-status';
-import type { OrderStatus, OrderTotals, SendOrderDetailsInput, UserError } from '../domain/types';
+import type { BeneficiaryInput, GatewayFieldsInput, OrderStatus, OrderTotals, SendOrderDetailsInput, UserError } from '../domain/types';
 import { buildOrderDetailsMessage, buildOrderStatusMessage } from '../whatsapp/message-builders';
 import { UpstreamError } from '../whatsapp/upstream-error';
 import type { LookupPayment } from '../whatsapp/client';
@@ -120,6 +120,9 @@ export class OrderService {
     }
     const configuration = await this.directory.configuration(phone.businessId, input.paymentConfiguration);
     if (!configuration) return refuse(await this.unknownConfiguration(ctx, input.paymentConfiguration));
+    // PG fields belong to one gateway: the configuration decides which
+    const fieldErrors = validateGatewayFields(input.gatewayFields, configuration.gateway);
+    if (fieldErrors.length) return { order: null, userErrors: fieldErrors };
 
     const contentHash = hashInput(input);
     const existing = await this.resendOrDuplicate(phone.businessId, input.referenceId, contentHash);
@@ -139,7 +142,7 @@ export class OrderService {
             id: randomUUID(),
             orderId: order.id,
             position,
-            retailerId: item.retailerId,
+            retailerId: item.retailerId ?? null,
             name: item.name,
             amount: item.amount.value,
             saleAmount: item.saleAmount?.value ?? null,
@@ -250,6 +253,8 @@ export class OrderService {
       catalogId: input.catalogId ?? null,
       expiresAt: input.expiresAt ?? null,
       expirationDescription: input.expirationDescription ?? null,
+      beneficiaries: input.beneficiaries?.length ? input.beneficiaries.map(beneficiaryOf) : null,
+      gatewayFields: gatewayFieldsOf(input.gatewayFields),
       contentHash,
       createdAt: now,
       updatedAt: now,
@@ -477,5 +482,32 @@ function messageSource(order: OrderEntity, input: SendOrderDetailsInput) {
         : null,
     expiresAt: order.expiresAt,
     expirationDescription: order.expirationDescription,
+    beneficiaries: order.beneficiaries,
+    gatewayFields: order.gatewayFields,
   };
+}
+
+/** A beneficiary as stored: exactly its fields, absent ones null. */
+function beneficiaryOf(b: BeneficiaryInput): BeneficiaryInput {
+  return {
+    name: b.name,
+    addressLine1: b.addressLine1,
+    addressLine2: b.addressLine2 ?? null,
+    city: b.city,
+    state: b.state,
+    country: b.country,
+    postalCode: b.postalCode,
+  };
+}
+
+/** PG fields as stored: only those given (validation allowed only the gateway's own); null if none. */
+function gatewayFieldsOf(fields: GatewayFieldsInput | null | undefined): GatewayFieldsInput | null {
+  if (!fields) return null;
+  const out: GatewayFieldsInput = {};
+  if (fields.notes?.length) out.notes = fields.notes.map((n) => ({ key: n.key, value: n.value }));
+  if (fields.receipt !== null && fields.receipt !== undefined) out.receipt = fields.receipt;
+  if (fields.udf?.length) out.udf = [...fields.udf];
+  if (fields.additionalInfo?.length) out.additionalInfo = [...fields.additionalInfo];
+  if (fields.extra?.length) out.extra = [...fields.extra];
+  return Object.keys(out).length > 0 ? out : null;
 }

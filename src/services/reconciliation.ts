@@ -26,6 +26,8 @@ export interface ReconciliationRowData {
   transactionStatus: TransactionStatus | null;
   verified: boolean;
   capturedAt: Date | null;
+  /** Razorpay's receipt sent with the order (what the PG's reports show next to its order) */
+  receipt: string | null;
   /** when the row happened: the transaction's time, or the order's when it has none */
   at: Date;
 }
@@ -58,6 +60,8 @@ interface RawRow {
   txAmountOffset: number | null;
   txCurrency: string | null;
   txUpdatedAt: string | Date | null;
+  /** the order's PG fields as stored (JSON text) */
+  gatewayFields: string | null;
 }
 
 /**
@@ -104,6 +108,7 @@ export class ReconciliationService {
       .addSelect('t.amountOffset', 'txAmountOffset')
       .addSelect('t.currency', 'txCurrency')
       .addSelect('t.upstreamUpdatedAt', 'txUpdatedAt')
+      .addSelect('o.gatewayFields', 'gatewayFields')
       .where(`${at} >= :from`, { from: this.db.param(filter.from) })
       .andWhere(`${at} < :to`, { to: this.db.param(filter.to) });
     const scope = scopedBusinessId(ctx);
@@ -161,6 +166,7 @@ export class ReconciliationService {
       transactionStatus: r.txStatus,
       verified: r.verified === true || r.verified === 1,
       capturedAt: captured && r.txUpdatedAt ? this.toDate(r.txUpdatedAt) : null,
+      receipt: receiptOf(r.gatewayFields),
       at: this.toDate(r.at),
     };
   }
@@ -170,6 +176,12 @@ export class ReconciliationService {
     if (v instanceof Date) return v;
     return new Date(v.includes('T') ? v : v.replace(' ', 'T') + 'Z');
   }
+}
+
+function receiptOf(gatewayFields: string | null): string | null {
+  if (!gatewayFields) return null;
+  const receipt = (JSON.parse(gatewayFields) as { receipt?: unknown }).receipt;
+  return typeof receipt === 'string' ? receipt : null;
 }
 
 function encodeCursor(r: RawRow, at: Date): string {
@@ -210,6 +222,7 @@ const CSV_COLUMNS = [
   'verified',
   'captured_at',
   'at',
+  'receipt',
 ] as const;
 
 /** RFC 4180 CSV; amounts as decimals (the way settlement reports show them). */
@@ -233,11 +246,12 @@ export function csvLine(row: ReconciliationRowData, format: (value: number, offs
     row.capturedAt?.toISOString() ?? '',
     row.at.toISOString(),
   ];
-  return cells.map(csvCell).join(',') + '\r\n';
+  // the receipt is the merchant's free text: a leading '-' could start a formula too
+  return [...cells.map((c) => csvCell(c)), csvCell(row.receipt ?? '', /^[-=+@\t\r]/)].join(',') + '\r\n';
 }
 
-function csvCell(value: string): string {
+function csvCell(value: string, formula = /^[=+@\t\r]/): string {
   // a leading = + @ would run as a formula in a spreadsheet; ids and amounts never start so
-  const safe = /^[=+@\t\r]/.test(value) ? `'${value}` : value;
+  const safe = formula.test(value) ? `'${value}` : value;
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }

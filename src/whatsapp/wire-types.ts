@@ -28,7 +28,8 @@ export interface WireAddress {
 }
 
 export interface WireOrderItem {
-  retailer_id: string;
+  /** optional in WhatsApp's items */
+  retailer_id?: string;
   name: string;
   amount: WireMoney;
   sale_amount?: WireMoney;
@@ -49,14 +50,40 @@ export type WireOrderStatus =
   | 'completed'
   | 'canceled';
 
+/** A recipient of shipped physical goods (order_details' `beneficiaries`). */
+export interface WireBeneficiary {
+  name: string;
+  address_line1: string;
+  address_line2?: string;
+  city: string;
+  state: string;
+  /** "India" */
+  country: string;
+  /** 6 digits */
+  postal_code: string;
+}
+
+/** PG fields, under payment_gateway.<type>: each gateway's own. */
+export interface WirePgFields {
+  razorpay?: { receipt?: string; notes?: Record<string, string> };
+  payu?: { udf1?: string; udf2?: string; udf3?: string; udf4?: string };
+  billdesk?: Record<`additional_info${1 | 2 | 3 | 4 | 5 | 6 | 7}`, string | undefined>;
+  zaakpay?: { extra1?: string; extra2?: string };
+}
+
 export interface WirePaymentSetting {
   type: 'payment_gateway';
-  payment_gateway: { type: WireGateway; configuration_name: string };
+  payment_gateway: { type: WireGateway; configuration_name: string } & WirePgFields & {
+    /** ["web"] for totals UPI cannot pay (above INR 5,00,000) */
+    enabled_payment_options?: string[];
+  };
 }
 
 export interface WireOrderDetailsParameters {
   reference_id: string;
   type: WireGoodsType;
+  /** required by WhatsApp for shipped physical goods */
+  beneficiaries?: WireBeneficiary[];
   payment_settings: WirePaymentSetting[];
   currency: 'INR';
   total_amount: WireMoney;
@@ -67,7 +94,8 @@ export interface WireOrderDetailsParameters {
     expiration?: { timestamp: string; description?: string };
     items: WireOrderItem[];
     subtotal: WireMoney;
-    tax?: WireCharge;
+    /** required by WhatsApp: value 0 when the order has no tax */
+    tax: WireCharge;
     shipping?: WireCharge;
     discount?: WireDiscount;
   };

@@ -239,6 +239,44 @@ describe('messages', () => {
     expect(sim.acceptedMessages()).toHaveLength(0);
   });
 
+  it('checks the rest of order_details like WhatsApp: tax required, beneficiaries, PG fields of the own gateway only, web-only above INR 5,00,000', async () => {
+    const raw = (referenceId: string, change: (p: any) => void) => {
+      const payload: any = order(referenceId);
+      change(payload.interactive.action.parameters);
+      return payload;
+    };
+    const bigOrder = (referenceId: string) =>
+      order(referenceId, { items: [{ retailerId: 'G', name: 'Gold', amount: 50_000_001, quantity: 1, countryOfOrigin: 'IN', importerName: 'I', importerAddress: { addressLine1: 'a', city: 'c', postalCode: 'p', countryCode: 'IN' } }], subtotal: 50_000_001, tax: null, shipping: null, discount: null, total: 50_000_001 });
+    const withOptions = (payload: any, options: string[] | undefined) => {
+      const gateway = payload.interactive.action.parameters.payment_settings[0].payment_gateway;
+      if (options) gateway.enabled_payment_options = options;
+      else delete gateway.enabled_payment_options;
+      return payload;
+    };
+    const cases: Array<[object, number, RegExp]> = [
+      [raw('R-TAX', (p) => delete p.order.tax), 100, /order\.tax is required/],
+      [raw('R-BEN', (p) => (p.beneficiaries = [{ name: 'A', address_line1: 'x', city: 'c', state: 's', country: 'India', postal_code: '5600' }])), 131009, /beneficiaries\[0\]\.postal_code must be 6 digits/],
+      [raw('R-BEN2', (p) => (p.beneficiaries = [{ name: 'A', address_line1: 'x', city: 'c', state: 's', country: 'Nepal', postal_code: '560001' }])), 131009, /beneficiaries\[0\]\.country/],
+      [raw('R-PG', (p) => (p.payment_settings[0].payment_gateway.payu = { udf1: 'x' })), 131009, /payment_gateway\.payu is given, but the payment gateway is razorpay/],
+      [raw('R-PG2', (p) => (p.payment_settings[0].payment_gateway.razorpay = { receipt: 'r'.repeat(41) })), 131009, /razorpay\.receipt is 41 characters/],
+      [raw('R-PG3', (p) => (p.payment_settings[0].payment_gateway.razorpay = { udf1: 'x' })), 100, /razorpay\.udf1 is not a razorpay field/],
+      [withOptions(bigOrder('R-5L'), undefined), 131009, /above INR 5,00,000.*enabled_payment_options to \["web"\]/],
+      [withOptions(bigOrder('R-5L2'), ['web', 'upi']), 131009, /above INR 5,00,000/],
+    ];
+    for (const [payload, code, details] of cases) {
+      const err = await upstreamError(client.sendMessage(payload));
+      expect({ code: err.whatsappCode, temporary: err.temporary }).toEqual({ code, temporary: false });
+      expect(err.details).toMatch(details);
+    }
+    expect(sim.acceptedMessages()).toHaveLength(0);
+    // what the gateway's builder sends for such an order goes through
+    await client.sendMessage(order('R-OK', { beneficiaries: [{ name: 'A', addressLine1: 'x', city: 'c', state: 's', country: 'India', postalCode: '560001' }], gatewayFields: { receipt: 'r', notes: [{ key: 'k', value: 'v' }] } }));
+    await client.sendMessage(order('R-OK2', { items: [{ name: 'No SKU', amount: 45000, quantity: 1, countryOfOrigin: 'IN', importerName: 'I', importerAddress: { addressLine1: 'a', city: 'c', postalCode: 'p', countryCode: 'IN' } }] }));
+    await client.sendMessage(bigOrder('R-5L-WEB'));
+    expect(sim.acceptedMessages().map((m) => m.referenceId)).toEqual(['R-OK', 'R-OK2', 'R-5L-WEB']);
+    expect(sim.order('R-OK')?.pgFields).toEqual({ receipt: 'r', notes: { k: 'v' } });
+  });
+
   it('accepts the same order again but refuses a reused reference_id with different content', async () => {
     await client.sendMessage(order('R-DUP'));
     await client.sendMessage(order('R-DUP'));

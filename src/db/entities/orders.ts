@@ -1,7 +1,9 @@
 import { Column, Entity, Index } from 'typeorm';
 import type {
   AddressInput,
+  BeneficiaryInput,
   EventSource,
+  GatewayFieldsInput,
   GoodsType,
   MessageKind,
   MessageStatus,
@@ -47,6 +49,10 @@ export class OrderEntity {
   @TextColumn(128, { nullable: true }) catalogId: string | null;
   @TimestampColumn({ nullable: true }) expiresAt: Date | null;
   @TextColumn(120, { nullable: true }) expirationDescription: string | null;
+  /** sent in order_details (WhatsApp requires them for shipped physical goods); null when none */
+  @Column({ type: 'simple-json', nullable: true }) beneficiaries: BeneficiaryInput[] | null;
+  /** the PG fields sent for the order's own gateway, as given (Razorpay's receipt is reconciled on) */
+  @Column({ type: 'simple-json', nullable: true }) gatewayFields: GatewayFieldsInput | null;
   /** hash of the normalized sendOrderDetails input: a resend with the same content is a replay */
   @TextColumn(64) contentHash: string;
   @TimestampColumn() createdAt: Date;
@@ -59,7 +65,8 @@ export class OrderItemEntity {
   @IdColumn() id: string;
   @ForeignIdColumn() orderId: string;
   @Column({ type: 'integer' }) position: number;
-  @TextColumn(100) retailerId: string;
+  /** optional in WhatsApp's items */
+  @TextColumn(100, { nullable: true }) retailerId: string | null;
   @TextColumn(60) name: string;
   @MoneyColumn() amount: number;
   @MoneyColumn({ nullable: true }) saleAmount: number | null;

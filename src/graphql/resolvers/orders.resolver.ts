@@ -24,6 +24,8 @@ import {
   UpdateOrderStatusInput,
 } from '../types/inputs';
 import {
+  Beneficiary,
+  GatewayFields,
   Order,
   OrderConnection,
   OrderEvent,
@@ -107,13 +109,25 @@ export class OrderResolver {
   async items(@Root() order: OrderEntity, @Ctx() ctx: GraphQLContext): Promise<OrderItem[]> {
     const items = await ctx.loaders.itemsOfOrder.load(order.id);
     return items.map((i) => ({
-      retailerId: i.retailerId,
+      retailerId: i.retailerId ?? '',
       name: i.name,
       amount: money(i.amount, order.offset, order.currency),
       saleAmount: moneyOrNull(i.saleAmount, order.offset, order.currency),
       quantity: i.quantity,
       total: money((i.saleAmount ?? i.amount) * i.quantity, order.offset, order.currency),
     }));
+  }
+
+  @FieldResolver(() => [Beneficiary])
+  beneficiaries(@Root() order: OrderEntity): Beneficiary[] {
+    return (order.beneficiaries ?? []).map((b) => ({ ...b, addressLine2: b.addressLine2 ?? null }));
+  }
+
+  @FieldResolver(() => GatewayFields, { nullable: true })
+  gatewayFields(@Root() order: OrderEntity): GatewayFields | null {
+    const f = order.gatewayFields;
+    if (!f) return null;
+    return { notes: f.notes ?? [], receipt: f.receipt ?? null, udf: f.udf ?? [], additionalInfo: f.additionalInfo ?? [], extra: f.extra ?? [] };
   }
 
   @FieldResolver(() => Money)

@@ -26,7 +26,7 @@ import { Business } from './tenancy';
 
 @ObjectType()
 export class OrderItem {
-  @Field() retailerId: string;
+  @Field({ description: 'empty when the item was sent without one (it is optional in WhatsApp)' }) retailerId: string;
   @Field() name: string;
   @Field(() => Money, { description: 'unit price' }) amount: Money;
   @Field(() => Money, { nullable: true, description: 'discounted unit price; when present it is what counts' })
@@ -82,6 +82,32 @@ export class Payment {
   @Field() updatedAt: Date;
 }
 
+@ObjectType()
+export class Beneficiary {
+  @Field() name: string;
+  @Field() addressLine1: string;
+  @Field(() => String, { nullable: true }) addressLine2: string | null;
+  @Field() city: string;
+  @Field() state: string;
+  @Field() country: string;
+  @Field() postalCode: string;
+}
+
+@ObjectType()
+export class KeyValue {
+  @Field() key: string;
+  @Field() value: string;
+}
+
+@ObjectType()
+export class GatewayFields {
+  @Field(() => [KeyValue]) notes: KeyValue[];
+  @Field(() => String, { nullable: true }) receipt: string | null;
+  @Field(() => [String]) udf: string[];
+  @Field(() => [String]) additionalInfo: string[];
+  @Field(() => [String]) extra: string[];
+}
+
 @ObjectType({ implements: Node })
 export class OrderEvent extends Node {
   @Field() referenceId: string;
@@ -116,6 +142,8 @@ export class Order extends Node {
   @Field(() => Money, { nullable: true }) discount: Money | null;
   @Field(() => Money) total: Money;
   @Field(() => Date, { nullable: true }) expiresAt: Date | null;
+  @Field(() => [Beneficiary]) beneficiaries: Beneficiary[];
+  @Field(() => GatewayFields, { nullable: true }) gatewayFields: GatewayFields | null;
   @Field(() => OutboundMessage, { description: 'the order_details message' }) message: OutboundMessage;
   @Field(() => [OutboundMessage], { description: 'every message sent for this order, oldest first' })
   messages: OutboundMessage[];
@@ -162,6 +190,8 @@ export class ReconciliationRow {
   @Field(() => TransactionStatusEnum, { nullable: true }) transactionStatus: TransactionStatus | null;
   @Field() verified: boolean;
   @Field(() => Date, { nullable: true }) capturedAt: Date | null;
+  @Field(() => String, { nullable: true, description: "Razorpay receipt sent with the order, for matching in the PG's reports" })
+  receipt: string | null;
 }
 
 @ObjectType()
