@@ -45,6 +45,7 @@ export const ORDER_EVENT_TYPES = [
   'PAYMENT_STATUS_CHANGED',
   'UPSTREAM_ERROR',
   'PAYMENT_DISCREPANCY',
+  'ORDER_EXPIRED',
 ] as const;
 export type OrderEventType = (typeof ORDER_EVENT_TYPES)[number];
 

@@ -253,6 +253,9 @@ export class OrderService {
       catalogId: input.catalogId ?? null,
       expiresAt: input.expiresAt ?? null,
       expirationDescription: input.expirationDescription ?? null,
+      expired: false,
+      // the first look at whether it expired unpaid, when it expires
+      expiryCheckAfter: input.expiresAt ?? null,
       beneficiaries: input.beneficiaries?.length ? input.beneficiaries.map(beneficiaryOf) : null,
       gatewayFields: gatewayFieldsOf(input.gatewayFields),
       contentHash,

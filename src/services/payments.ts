@@ -70,6 +70,9 @@ export async function applyLookup(
   if (lookup.status === 'CAPTURED' && order.status === 'CANCELED') {
     discrepancies.push('a payment was captured on a canceled order: refund it at the payment gateway');
   }
+  if (lookup.status === 'CAPTURED' && order.expired) {
+    discrepancies.push('a payment was captured on an order that had expired unpaid: fulfil it, or refund it at the payment gateway');
+  }
 
   const from = payment.status;
   const to = lookup.status;

@@ -49,6 +49,14 @@ export class OrderEntity {
   @TextColumn(128, { nullable: true }) catalogId: string | null;
   @TimestampColumn({ nullable: true }) expiresAt: Date | null;
   @TextColumn(120, { nullable: true }) expirationDescription: string | null;
+  /** expiresAt passed and the payment lookup found nothing captured or in progress */
+  @Column({ type: 'boolean', default: false }) expired: boolean;
+  /**
+   * when to ask the payment lookup whether the order expired (expiresAt, later again while an
+   * attempt is in progress or the lookup fails); while claimed, the claimer's lease; null once
+   * decided
+   */
+  @Index() @TimestampColumn({ nullable: true }) expiryCheckAfter: Date | null;
   /** sent in order_details (WhatsApp requires them for shipped physical goods); null when none */
   @Column({ type: 'simple-json', nullable: true }) beneficiaries: BeneficiaryInput[] | null;
   /** the PG fields sent for the order's own gateway, as given (Razorpay's receipt is reconciled on) */

@@ -142,6 +142,10 @@ export class Order extends Node {
   @Field(() => Money, { nullable: true }) discount: Money | null;
   @Field(() => Money) total: Money;
   @Field(() => Date, { nullable: true }) expiresAt: Date | null;
+  @Field({
+    description: 'true once expiresAt has passed and the payment lookup confirmed that nothing was captured or is in progress',
+  })
+  expired: boolean;
   @Field(() => [Beneficiary]) beneficiaries: Beneficiary[];
   @Field(() => GatewayFields, { nullable: true }) gatewayFields: GatewayFields | null;
   @Field(() => OutboundMessage, { description: 'the order_details message' }) message: OutboundMessage;
