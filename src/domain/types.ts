@@ -35,6 +35,9 @@ export type UpstreamProvider = (typeof UPSTREAM_PROVIDERS)[number];
 export const API_KEY_ROLES = ['ADMIN', 'STOREFRONT', 'MOBILE', 'OPS'] as const;
 export type ApiKeyRole = (typeof API_KEY_ROLES)[number];
 
+/** How a received webhook was shown to come from WhatsApp (or 360dialog). */
+export type WebhookAuthMechanism = 'SIGNATURE' | 'DIALOG360_SIGNATURE' | 'TOKEN';
+
 export const EVENT_SOURCES = ['API', 'WEBHOOK', 'LOOKUP', 'SYSTEM'] as const;
 export type EventSource = (typeof EVENT_SOURCES)[number];
 

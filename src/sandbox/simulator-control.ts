@@ -9,7 +9,7 @@
 //   POST /_simulator/payment-wire     { wire: "meta" | "legacy" }
 //   POST /_simulator/clear-faults
 //   POST /_simulator/reset
-//   POST /_simulator/webhooks         { url, appSecret?, webhookToken?, wabaId?, displayPhoneNumber?, phoneNumberIdFor?, autoDeliver? }
+//   POST /_simulator/webhooks         { url, appSecret?, webhookToken?, dialog360Secret?, dialog360SignatureFormat?, wabaId?, displayPhoneNumber?, phoneNumberIdFor?, autoDeliver? }
 //   POST /_simulator/pay              { referenceId, outcome, webhook?, method?, errorCode?, errorReason?, amount?, currency? }
 //   POST /_simulator/message-status   { wamid, status }
 //   GET  /_simulator/received

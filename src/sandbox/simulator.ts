@@ -403,7 +403,10 @@ export class WhatsAppSimulator {
   }
 
   /** Any webhook body, signed validly (default when an appSecret is configured), forged, or not at all. */
-  sendWebhook(body: unknown, opts: { signature?: SignatureMode; token?: SignatureMode } = {}): Promise<WebhookDelivery> {
+  sendWebhook(
+    body: unknown,
+    opts: { signature?: SignatureMode; token?: SignatureMode; dialog360Signature?: SignatureMode } = {},
+  ): Promise<WebhookDelivery> {
     return this.webhooks.send(body, opts);
   }
 

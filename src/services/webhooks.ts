@@ -21,6 +21,7 @@ import {
   WebhookError,
   WebhookUpdate,
 } from '../whatsapp/webhook-parser';
+import type { WebhookAuthMechanism } from '../domain/types';
 import type { Directory } from './directory';
 import { EventBus, recordEvent } from './events';
 import { undoRefusedStatusChange } from './outbox';
@@ -56,7 +57,7 @@ export class WebhookInbox {
   stop = () => this.loop.stop();
   kick = () => this.loop.kick();
 
-  async store(rawBody: Buffer, authenticatedBy: 'SIGNATURE' | 'TOKEN'): Promise<string> {
+  async store(rawBody: Buffer, authenticatedBy: WebhookAuthMechanism): Promise<string> {
     const id = randomUUID();
     await this.db.transaction((m) =>
       insertRows(m, ReceivedWebhookEntity, {
