@@ -202,6 +202,7 @@ export class WhatsAppSimulator {
   private readonly rates = new Map<CallKind, { probability: number; kind: FaultKind }>();
   private readonly rejections = new Map<string, { code: number; httpStatus: number }>();
   private lookupIsDown = false;
+  private readonly lookupOverrides = new Map<string, { status: number; body: unknown }>();
   private webhookConfig: WebhookConfig | null = null;
   private readonly webhooks = new WebhookSender(() => this.webhookConfig);
   private readonly holds = new Set<NodeJS.Timeout>();
@@ -294,11 +295,21 @@ export class WhatsAppSimulator {
     this.lookupIsDown = down;
   }
 
+  /**
+   * The payment lookup for this reference answers exactly this (a WhatsApp misbehaving: values out
+   * of range, odd shapes) until cleared with null or clearFaults().
+   */
+  answerLookup(referenceId: string, answer: { status?: number; body: unknown } | null): void {
+    if (answer === null) this.lookupOverrides.delete(referenceId);
+    else this.lookupOverrides.set(referenceId, { status: answer.status ?? 200, body: answer.body });
+  }
+
   clearFaults(): void {
     this.faults = [];
     this.rates.clear();
     this.rejections.clear();
     this.lookupIsDown = false;
+    this.lookupOverrides.clear();
   }
 
   /** Forgets faults, orders, payments, received calls and webhook deliveries; keeps the webhook configuration. */
@@ -605,6 +616,8 @@ export class WhatsAppSimulator {
         ? [503, lookupError(503, 'Service unavailable', 'The payment lookup is down (simulated lookupDown). Please try again.')]
         : [503, graphError(2, 'Service temporarily unavailable', 'the payment lookup is down (simulated lookupDown)')];
     }
+    const override = this.lookupOverrides.get(referenceId);
+    if (override) return [override.status, override.body];
     const order = this.orders.get(referenceId);
     // What the lookup answers for a reference it never accepted is not documented; the simulator
     // answers Graph's 404, which the gateway reads as "WhatsApp has no such payment".

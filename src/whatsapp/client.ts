@@ -35,6 +35,8 @@ export interface WhatsAppClientOptions {
 }
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
+/** outbound_messages.wamid */
+const MAX_WAMID = 255;
 
 interface Endpoints {
   messages: string;
@@ -131,6 +133,12 @@ export function createWhatsAppClient(opts: WhatsAppClientOptions): WhatsAppClien
       const id = (answer.body as { messages?: Array<{ id?: unknown }> } | null)?.messages?.[0]?.id;
       if (typeof id !== 'string' || id === '') {
         throw classifyUpstreamFailure({ kind: 'protocol', httpStatus: answer.status, message: 'no messages[0].id (wamid) in the answer' });
+      }
+      // a wamid is stored (and matched on) in a 255-character column: one that could not be is
+      // no proof of acceptance the gateway can keep
+      // eslint-disable-next-line no-control-regex
+      if (id.length > MAX_WAMID || /[\u0000-\u001f\u007f]/.test(id)) {
+        throw classifyUpstreamFailure({ kind: 'protocol', httpStatus: answer.status, message: `messages[0].id is not a wamid the gateway can keep (${id.length} characters, at most ${MAX_WAMID}, no control characters)` });
       }
       return { wamid: id };
     },

@@ -55,8 +55,15 @@ export interface GraphError {
   fbtraceId?: string;
 }
 
+/**
+ * A text of WhatsApp's error body as the gateway can keep it (it ends up in errorMessage columns):
+ * without control characters, which PostgreSQL refuses (NUL) or which have no place in a message.
+ */
 function str(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
+  if (typeof value !== 'string') return undefined;
+  // eslint-disable-next-line no-control-regex
+  const clean = value.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '');
+  return clean !== '' ? clean : undefined;
 }
 
 /**
@@ -173,9 +180,7 @@ export function classifyUpstreamFailure(failure: UpstreamFailure): UpstreamError
       const whatsappCode = graph?.code;
       const details =
         graph?.details ??
-        (graph === null && typeof failure.body === 'string' && failure.body.trim() !== ''
-          ? failure.body.trim().slice(0, MAX_RAW_DETAILS)
-          : undefined);
+        (graph === null && typeof failure.body === 'string' ? str(failure.body.trim())?.slice(0, MAX_RAW_DETAILS) : undefined);
       // the lookup's own error body carries HTTP-like codes ("code": 500, "Generic error"): a 5xx
       // there is temporary too, even when the status line says otherwise
       const listedServerError = listed?.code !== undefined && listed.code >= 500 && listed.code <= 599;

@@ -132,6 +132,20 @@ describe('createWhatsAppClient', () => {
     await expect(cloud().lookupPayment('cfg', 'R1')).resolves.toBeNull();
   });
 
+  it('a wamid the gateway could not keep (over 255 characters, control characters) is a protocol error, not an acceptance', async () => {
+    reply = (_req, res) => json(res, 200, { messages: [{ id: `wamid.${'x'.repeat(300)}` }] });
+    expect(await rejection(cloud().sendMessage({}))).toMatchObject({ kind: 'protocol', httpStatus: 200 });
+    reply = (_req, res) => json(res, 200, { messages: [{ id: 'wamid.A\u0000B' }] });
+    expect((await rejection(cloud().sendMessage({}))).message).toContain('not a wamid the gateway can keep');
+  });
+
+  it("control characters in WhatsApp's error texts are dropped (PostgreSQL refuses NUL in the stored message)", async () => {
+    reply = (_req, res) => json(res, 400, { error: { code: 131009, message: 'bad\u0000 value', error_data: { details: 'field\u0000x' } } });
+    const e = await rejection(cloud().sendMessage({}));
+    expect(e.details).toBe('fieldx');
+    expect(e.message).not.toContain('\u0000');
+  });
+
   it('an error code out of the 32-bit range is left out (it could not be stored), the text keeps it', async () => {
     reply = (_req, res) => json(res, 400, { error: { code: 99999999999, message: '(#99999999999) odd' } });
     const e = await rejection(cloud().sendMessage({}));
