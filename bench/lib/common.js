@@ -23,7 +23,7 @@ const SECRETS = {
 
 /** Business A holds the seeded orders (read-only scenarios); business B takes every write. */
 const SEED = {
-  version: 1,
+  version: 2,
   businessA: {
     id: '0b0b0b0b-aaaa-4aaa-8aaa-000000000001',
     name: 'Bench Store A',
