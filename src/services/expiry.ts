@@ -5,6 +5,7 @@ import type { LookupPayment } from '../whatsapp/client';
 import { type EventBus, recordEvent } from './events';
 import { applyLookup } from './payments';
 import type { UpstreamClients } from './upstream';
+import { claimDueRows } from './due-claims';
 import { WorkerLoop } from './worker-loop';
 
 export interface ExpiryOptions {
@@ -23,8 +24,9 @@ export interface ExpiryOptions {
  * in progress is looked at again later, as is an order whose lookup failed.
  *
  * The schedule is a column (`expiryCheckAfter`), so a restart loses nothing; a check is claimed by
- * a compare-and-set that moves it to the claimer's lease (like the verifier), and only the holder
- * of that exact lease may record the outcome, so with several instances each order expires once.
+ * a compare-and-set that moves it to the claimer's lease (claimDueRows, like the verifier), and only
+ * the holder of that exact lease may record the outcome, so with several instances each order
+ * expires once.
  */
 export class ExpiryWatcher {
   private readonly loop: WorkerLoop;
@@ -45,39 +47,8 @@ export class ExpiryWatcher {
 
   /** One pass: claim the orders whose check is due and look each up, `limit` at a time. */
   async pass(limit = 50): Promise<void> {
-    for (;;) {
-      const now = new Date();
-      const due = await this.db.manager
-        .createQueryBuilder(OrderEntity, 'o')
-        .select('o.id', 'id')
-        .where('o.expiryCheckAfter IS NOT NULL')
-        .andWhere('o.expiryCheckAfter <= :now', { now: this.db.param(now) })
-        .orderBy('o.expiryCheckAfter', 'ASC')
-        .limit(limit)
-        .getRawMany<{ id: string }>();
-      await Promise.all(
-        due.map(async ({ id }) => {
-          if (this.loop.stopped) return;
-          const lease = new Date(now.getTime() + this.options.leaseMs);
-          if (await this.claim(id, now, lease)) await this.check(id, lease);
-        }),
-      );
-      if (due.length < limit || this.loop.stopped) return;
-    }
-  }
-
-  /** Moves the check past the lease if it is still due: whoever moves it owns this check. */
-  private async claim(id: string, now: Date, lease: Date): Promise<boolean> {
-    const result = await this.db.transaction((m) =>
-      m
-        .createQueryBuilder()
-        .update(OrderEntity)
-        .set({ expiryCheckAfter: lease })
-        .where('id = :id', { id })
-        .andWhere('expiryCheckAfter IS NOT NULL AND expiryCheckAfter <= :now', { now: this.db.param(now) })
-        .execute(),
-    );
-    return (result.affected ?? 0) === 1;
+    const options = { limit, leaseMs: this.options.leaseMs, stopped: () => this.loop.stopped };
+    await claimDueRows(this.db, OrderEntity, 'expiryCheckAfter', options, (id, lease) => this.check(id, lease));
   }
 
   private async check(orderId: string, lease: Date): Promise<void> {

@@ -76,8 +76,8 @@ function int(value: unknown): number | undefined {
   return Number.isInteger(n) && n >= 0 && n <= 2147483647 ? n : undefined;
 }
 
-/** Reads the Graph error envelope ({ error: { code, message, error_data.details, fbtrace_id } }); null if the body is not one. */
-export function parseGraphErrorEnvelope(body: unknown): GraphError | null {
+/** An answer body (parsed, or JSON text) as an object; null when it is not one. */
+function jsonObject(body: unknown): Record<string, unknown> | null {
   if (typeof body === 'string') {
     try {
       body = JSON.parse(body);
@@ -85,8 +85,12 @@ export function parseGraphErrorEnvelope(body: unknown): GraphError | null {
       return null;
     }
   }
-  if (typeof body !== 'object' || body === null) return null;
-  const error = (body as { error?: unknown }).error;
+  return typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : null;
+}
+
+/** Reads the Graph error envelope ({ error: { code, message, error_data.details, fbtrace_id } }); null if the body is not one. */
+export function parseGraphErrorEnvelope(body: unknown): GraphError | null {
+  const error = jsonObject(body)?.error;
   if (typeof error !== 'object' || error === null) return null;
   const e = error as Record<string, unknown>;
   const data = typeof e.error_data === 'object' && e.error_data !== null ? (e.error_data as Record<string, unknown>) : {};
@@ -105,15 +109,7 @@ export function parseGraphErrorEnvelope(body: unknown): GraphError | null {
  * Graph's envelope); null if the body is not one. The first error is the one reported.
  */
 export function parseErrorsArray(body: unknown): GraphError | null {
-  if (typeof body === 'string') {
-    try {
-      body = JSON.parse(body);
-    } catch {
-      return null;
-    }
-  }
-  if (typeof body !== 'object' || body === null) return null;
-  const errors = (body as { errors?: unknown }).errors;
+  const errors = jsonObject(body)?.errors;
   if (!Array.isArray(errors) || errors.length === 0) return null;
   const first = errors[0];
   if (typeof first !== 'object' || first === null) return null;
