@@ -23,6 +23,8 @@ export interface Config {
   whatsappAppSecret: string | null;
   whatsappVerifyToken: string | null;
   whatsappWebhookToken: string | null;
+  /** the partner secret 360dialog signs forwarded webhooks with (x-360dialog-signature) */
+  dialog360WebhookSecret: string | null;
   /** 32 bytes; null only until sandbox mode generates one */
   secretsKey: Buffer | null;
   /** run pending migrations at start (default on sqlite only: several instances must not race) */
@@ -99,6 +101,7 @@ const envSchema = z.object({
   WHATSAPP_WEBHOOK_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 16, {
     message: 'WHATSAPP_WEBHOOK_TOKEN must be at least 16 characters',
   }),
+  DIALOG360_WEBHOOK_SECRET: optionalText,
   SECRETS_KEY: optionalText.refine((v) => v === undefined || /^[0-9a-fA-F]{64}$/.test(v), {
     message: 'SECRETS_KEY must be 32 bytes written as 64 hex characters; generate one with `openssl rand -hex 32`',
   }),
@@ -141,8 +144,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const missing = (name: string, why: string) => problems.push(`${name} is required outside sandbox mode: ${why}`);
     if (!e.SECRETS_KEY) missing('SECRETS_KEY', 'it encrypts the stored WhatsApp access tokens (`openssl rand -hex 32`)');
     if (!e.ADMIN_API_KEY) missing('ADMIN_API_KEY', 'it is the operator key that creates businesses and API keys (`openssl rand -hex 32`)');
-    if (!e.WHATSAPP_APP_SECRET && !e.WHATSAPP_WEBHOOK_TOKEN) {
-      missing('WHATSAPP_APP_SECRET (or WHATSAPP_WEBHOOK_TOKEN for 360dialog)', 'without it no webhook can be authenticated');
+    if (!e.WHATSAPP_APP_SECRET && !e.WHATSAPP_WEBHOOK_TOKEN && !e.DIALOG360_WEBHOOK_SECRET) {
+      missing(
+        'WHATSAPP_APP_SECRET (or DIALOG360_WEBHOOK_SECRET or WHATSAPP_WEBHOOK_TOKEN for 360dialog)',
+        'without it no webhook can be authenticated',
+      );
     }
     if (!e.WHATSAPP_VERIFY_TOKEN) missing('WHATSAPP_VERIFY_TOKEN', "Meta's webhook verification handshake needs it");
   }
@@ -165,6 +171,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     whatsappAppSecret: e.WHATSAPP_APP_SECRET ?? null,
     whatsappVerifyToken: e.WHATSAPP_VERIFY_TOKEN ?? null,
     whatsappWebhookToken: e.WHATSAPP_WEBHOOK_TOKEN ?? null,
+    dialog360WebhookSecret: e.DIALOG360_WEBHOOK_SECRET ?? null,
     secretsKey: e.SECRETS_KEY ? Buffer.from(e.SECRETS_KEY, 'hex') : null,
     migrateOnStart: e.MIGRATE_ON_START !== undefined ? isTrue(e.MIGRATE_ON_START) : isSqlite,
     partiallyShippedSpelling: (e.WHATSAPP_PARTIALLY_SHIPPED as Config['partiallyShippedSpelling']) ?? 'partially_shipped',

@@ -90,6 +90,7 @@ export async function startGateway(
     services.outbox.start();
     services.webhooks.start();
     services.verifier.start();
+    services.expiry.start();
     const server = http;
     return {
       config,
@@ -104,6 +105,7 @@ export async function startGateway(
         await services.outbox.stop();
         await services.webhooks.stop();
         await services.verifier.stop();
+        await services.expiry.stop();
         await server.close();
         await services.events.close();
         await simulator?.stop();

@@ -212,7 +212,7 @@ const TABLES = {
     ['updatedAt', 'timestamp'],
   ],
   transactions: [
-    ['id', 'varchar'], ['paymentId', 'varchar'], ['transactionId', 'varchar'], ['gateway', 'varchar'], ['pgTransactionId', 'varchar'],
+    ['id', 'varchar'], ['paymentId', 'varchar'], ['position', 'int'], ['transactionId', 'varchar'], ['gateway', 'varchar'], ['pgTransactionId', 'varchar'],
     ['status', 'varchar'], ['method', 'varchar'], ['amount', 'int'], ['amountOffset', 'int'], ['currency', 'varchar'],
     ['errorCode', 'varchar'], ['errorReason', 'text'], ['upstreamCreatedAt', 'timestamp'], ['upstreamUpdatedAt', 'timestamp'],
     ['createdAt', 'timestamp'], ['updatedAt', 'timestamp'],
@@ -385,9 +385,12 @@ function generate(start, end, rand) {
       paymentStatus !== 'NEW' ? ts(paidMs) : null, paid ? total : null, paid ? 100 : null, paymentStatus !== 'NEW' ? 'INR' : null,
       null, 0, null, ts(createdMs), ts(paymentStatus === 'NEW' ? createdMs : paidMs),
     ]);
+    // every attempt of one payment under one payment gateway order id, as WhatsApp reports them
+    const pgOrderId = `order_${hex(14)}`;
+    let position = 0;
     const tx = (txStatus, method, errorCode, errorReason, atMs) =>
       out.transactions.push([
-        uuid(), paymentId, `order_${hex(14)}`, 'RAZORPAY', txStatus === 'SUCCESS' ? `pay_${hex(14)}` : null, txStatus, method,
+        uuid(), paymentId, position++, pgOrderId, 'RAZORPAY', txStatus === 'PENDING' ? null : `pay_${hex(14)}`, txStatus, method,
         total, 100, 'INR', errorCode, errorReason, ts(atMs), ts(atMs + 5000), ts(atMs + 6000), ts(atMs + 6000),
       ]);
     if (paymentStatus === 'CAPTURED') {

@@ -53,10 +53,12 @@ export function cancelNotAllowed(paymentStatus: PaymentStatus): UserError {
         'WhatsApp never allows canceling a paid order.';
       break;
     case 'PENDING':
+      // PENDING means an attempt is in progress (an order nobody tried to pay is NEW and can be
+      // canceled), and an attempt ends as captured or failed at the payment gateway
       reason =
-        'the payment is PENDING, so the customer may still be charged. ' +
-        'Wait until the payment is captured, failed or canceled, then try again ' +
-        '(a captured payment must then be refunded at your payment gateway instead).';
+        'the payment is PENDING: the customer is paying right now and may still be charged. ' +
+        'cancelOrder asks WhatsApp again every time, so try again once the attempt has failed ' +
+        '(verifyPayment shows where it stands); if it is captured instead, refund it at your payment gateway.';
       break;
     default:
       reason = `the payment is ${paymentStatus}.`;

@@ -6,5 +6,6 @@ export * from './text';
 export * from './order-transitions';
 export * from './order-status';
 export * from './payment-status';
+export * from './payment-attempts';
 export * from './message-status';
 export * from './order-validation';

@@ -12,6 +12,17 @@ export const OFFSET = 100;
 export const MAX_AMOUNT = 2147483647;
 
 /**
+ * The most a UPI payment can be: INR 5,00,000 (in paise). Above it WhatsApp's checkout must offer
+ * the payment gateway's web checkout only (order_details' enabled_payment_options: ["web"]).
+ */
+export const MAX_UPI_AMOUNT = 50_000_000;
+
+/** Whether a total (minor units of `offset`) is above what UPI can pay. */
+export function aboveUpiLimit(total: number, offset: number): boolean {
+  return BigInt(total) * BigInt(OFFSET) > BigInt(MAX_UPI_AMOUNT) * BigInt(offset);
+}
+
+/**
  * Number of decimal places an offset stands for (1 -> 0, 100 -> 2).
  * Throws RangeError when the offset is not a power of ten, because such an amount has no
  * exact decimal rendering.

@@ -6,9 +6,12 @@ import { CURRENCY, MAX_AMOUNT, OFFSET, formatMoney, sumMinorUnits } from './mone
 import { codePointLength, isBlank } from './text';
 import {
   GOODS_TYPES,
+  type BeneficiaryInput,
+  type GatewayFieldsInput,
   type MoneyAmount,
   type OrderItemInput,
   type OrderTotals,
+  type PaymentGateway,
   type SendOrderDetailsInput,
   type UserError,
 } from './types';
@@ -53,6 +56,23 @@ export const MIN_EXPIRY_SECONDS = 300;
 export const MIN_TO_DIGITS = 8;
 export const TO_PATTERN = /^[0-9]{8,15}$/;
 export const COUNTRY_CODE_PATTERN = /^[A-Za-z]{2}$/;
+/** beneficiaries: WhatsApp's limits, and bounds of our own where it documents none (count, city, state) */
+export const MAX_BENEFICIARIES = 10;
+export const MAX_BENEFICIARY_NAME = 200;
+export const MAX_BENEFICIARY_ADDRESS_LINE = 100;
+export const MAX_BENEFICIARY_PLACE = 100;
+export const BENEFICIARY_COUNTRY = 'India';
+export const POSTAL_CODE_PATTERN = /^[0-9]{6}$/;
+/** PG fields, per gateway (WhatsApp passes them to the payment gateway's order) */
+export const MAX_RAZORPAY_NOTES = 15;
+export const MAX_RAZORPAY_NOTE = 256;
+export const MAX_RAZORPAY_RECEIPT = 40;
+export const MAX_PAYU_UDF = 4;
+export const MAX_PAYU_UDF_LENGTH = 255;
+export const MAX_BILLDESK_INFO = 7;
+export const MAX_BILLDESK_INFO_LENGTH = 120;
+export const MAX_ZAAKPAY_EXTRA = 2;
+export const MAX_ZAAKPAY_EXTRA_LENGTH = 180;
 
 export type OrderValidation = { ok: true; totals: OrderTotals } | { ok: false; errors: UserError[] };
 
@@ -221,7 +241,10 @@ function checkItem(errors: UserError[], item: OrderItemInput, index: number, has
     invalid(errors, path, 'must be an item, not null');
     return false;
   }
-  checkRequiredText(errors, item.retailerId, [...path, 'retailerId'], MAX_RETAILER_ID);
+  // optional in WhatsApp's items; when given it must say something
+  if (item.retailerId !== null && item.retailerId !== undefined) {
+    checkRequiredText(errors, item.retailerId, [...path, 'retailerId'], MAX_RETAILER_ID);
+  }
   checkRequiredText(errors, item.name, [...path, 'name'], MAX_ITEM_NAME);
   const amountOk = checkAmount(errors, item.amount, [...path, 'amount'], true);
   let saleOk = checkAmount(errors, item.saleAmount, [...path, 'saleAmount'], false);
@@ -265,6 +288,137 @@ function checkExpiry(errors: UserError[], input: SendOrderDetailsInput, now: Dat
     }
     checkOptionalText(errors, expirationDescription, path, MAX_LONG_DESCRIPTION);
   }
+}
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** A required text of printable characters: for fields that go to the payment gateway as they are. */
+function checkPlainText(errors: UserError[], value: unknown, path: Path, max: number, required: boolean): void {
+  if (value === null || value === undefined) {
+    if (required) invalid(errors, path, `is required (1-${max} characters)`);
+    return;
+  }
+  if (required) checkRequiredText(errors, value, path, max);
+  else checkOptionalText(errors, value, path, max);
+  if (typeof value === 'string' && CONTROL.test(value)) invalid(errors, path, 'must not contain control characters (tabs, line breaks, NUL ...)');
+}
+
+function checkBeneficiaries(errors: UserError[], beneficiaries: BeneficiaryInput[] | null | undefined): void {
+  if (beneficiaries === null || beneficiaries === undefined) return;
+  const path = ['input', 'beneficiaries'];
+  if (!Array.isArray(beneficiaries) || beneficiaries.length === 0) {
+    invalid(errors, path, 'must list at least one beneficiary, or be left out');
+    return;
+  }
+  if (beneficiaries.length > MAX_BENEFICIARIES) {
+    invalid(errors, path, `must list at most ${MAX_BENEFICIARIES} beneficiaries (got ${beneficiaries.length})`);
+    return;
+  }
+  beneficiaries.forEach((b, i) => {
+    const at = [...path, String(i)];
+    if (b === null || b === undefined) {
+      invalid(errors, at, 'must be a beneficiary, not null');
+      return;
+    }
+    checkPlainText(errors, b.name, [...at, 'name'], MAX_BENEFICIARY_NAME, true);
+    checkPlainText(errors, b.addressLine1, [...at, 'addressLine1'], MAX_BENEFICIARY_ADDRESS_LINE, true);
+    checkPlainText(errors, b.addressLine2, [...at, 'addressLine2'], MAX_BENEFICIARY_ADDRESS_LINE, false);
+    checkPlainText(errors, b.city, [...at, 'city'], MAX_BENEFICIARY_PLACE, true);
+    checkPlainText(errors, b.state, [...at, 'state'], MAX_BENEFICIARY_PLACE, true);
+    if (b.country !== BENEFICIARY_COUNTRY) {
+      invalid(errors, [...at, 'country'], `must be ${BENEFICIARY_COUNTRY} (WhatsApp payments ship within India; got ${JSON.stringify(String(b.country ?? '').slice(0, 40))})`);
+    }
+    if (typeof b.postalCode !== 'string' || !POSTAL_CODE_PATTERN.test(b.postalCode)) {
+      invalid(errors, [...at, 'postalCode'], `must be a 6-digit PIN code such as 560001 (got ${JSON.stringify(String(b.postalCode ?? '').slice(0, 40))})`);
+    }
+  });
+}
+
+/** Which gateway each field of GatewayFieldsInput belongs to. */
+const GATEWAY_OF_FIELD: Readonly<Record<keyof GatewayFieldsInput, PaymentGateway>> = {
+  notes: 'RAZORPAY',
+  receipt: 'RAZORPAY',
+  udf: 'PAYU',
+  additionalInfo: 'BILLDESK',
+  extra: 'ZAAKPAY',
+};
+
+const FIELDS_OF_GATEWAY: Readonly<Record<PaymentGateway, string>> = {
+  RAZORPAY: 'notes and receipt',
+  PAYU: 'udf',
+  BILLDESK: 'additionalInfo',
+  ZAAKPAY: 'extra',
+};
+
+function checkTextList(errors: UserError[], list: unknown, path: Path, maxItems: number, maxLength: number, names: string): void {
+  if (!Array.isArray(list)) {
+    invalid(errors, path, `must be a list of at most ${maxItems} texts (${names})`);
+    return;
+  }
+  if (list.length > maxItems) {
+    invalid(errors, path, `must list at most ${maxItems} values (${names}, in order; got ${list.length})`);
+    return;
+  }
+  list.forEach((v, i) => checkPlainText(errors, v, [...path, String(i)], maxLength, false));
+}
+
+/**
+ * The PG fields of an order, checked against the gateway of its payment configuration (known only
+ * once the configuration is looked up): a field of another gateway is refused, naming the fields
+ * this gateway takes.
+ */
+export function validateGatewayFields(fields: GatewayFieldsInput | null | undefined, gateway: PaymentGateway): UserError[] {
+  const errors: UserError[] = [];
+  if (fields === null || fields === undefined) return errors;
+  const path = ['input', 'gatewayFields'];
+  for (const key of Object.keys(GATEWAY_OF_FIELD) as Array<keyof GatewayFieldsInput>) {
+    const value = fields[key];
+    if (value === null || value === undefined) continue;
+    const owner = GATEWAY_OF_FIELD[key];
+    if (owner !== gateway) {
+      invalid(
+        errors,
+        [...path, key],
+        `is a ${owner} field, but the order's payment configuration uses ${gateway}: leave it out (${gateway} takes ${FIELDS_OF_GATEWAY[gateway]})`,
+      );
+      continue;
+    }
+    switch (key) {
+      case 'receipt':
+        checkPlainText(errors, value, [...path, key], MAX_RAZORPAY_RECEIPT, true);
+        break;
+      case 'notes': {
+        const notes = value as GatewayFieldsInput['notes'] & unknown[];
+        if (!Array.isArray(notes) || notes.length > MAX_RAZORPAY_NOTES) {
+          invalid(errors, [...path, key], `must list at most ${MAX_RAZORPAY_NOTES} key/value pairs (got ${Array.isArray(notes) ? notes.length : 'no list'})`);
+          break;
+        }
+        const seen = new Set<string>();
+        notes.forEach((note, i) => {
+          const at = [...path, key, String(i)];
+          if (note === null || note === undefined) return invalid(errors, at, 'must be a key/value pair, not null');
+          checkPlainText(errors, note.key, [...at, 'key'], MAX_RAZORPAY_NOTE, true);
+          checkPlainText(errors, note.value, [...at, 'value'], MAX_RAZORPAY_NOTE, false);
+          if (typeof note.key === 'string') {
+            if (seen.has(note.key)) invalid(errors, [...at, 'key'], `repeats the key ${JSON.stringify(note.key.slice(0, 40))}; each key may appear once`);
+            seen.add(note.key);
+          }
+        });
+        break;
+      }
+      case 'udf':
+        checkTextList(errors, value, [...path, key], MAX_PAYU_UDF, MAX_PAYU_UDF_LENGTH, 'udf1..udf4');
+        break;
+      case 'additionalInfo':
+        checkTextList(errors, value, [...path, key], MAX_BILLDESK_INFO, MAX_BILLDESK_INFO_LENGTH, 'additional_info1..7');
+        break;
+      case 'extra':
+        checkTextList(errors, value, [...path, key], MAX_ZAAKPAY_EXTRA, MAX_ZAAKPAY_EXTRA_LENGTH, 'extra1..2');
+        break;
+    }
+  }
+  return errors;
 }
 
 /**
@@ -392,6 +546,7 @@ export function validateOrderDetails(input: SendOrderDetailsInput, now: Date): O
   if (!checkAmount(errors, input.total, ['input', 'total'], false)) amountsOk = false;
 
   checkExpiry(errors, input, now);
+  checkBeneficiaries(errors, input.beneficiaries);
 
   // Sums over invalid amounts would only add noise (or overflow) to the errors already found.
   const totals = amountsOk ? computeTotals(errors, input) : null;

@@ -35,6 +35,9 @@ export type UpstreamProvider = (typeof UPSTREAM_PROVIDERS)[number];
 export const API_KEY_ROLES = ['ADMIN', 'STOREFRONT', 'MOBILE', 'OPS'] as const;
 export type ApiKeyRole = (typeof API_KEY_ROLES)[number];
 
+/** How a received webhook was shown to come from WhatsApp (or 360dialog). */
+export type WebhookAuthMechanism = 'SIGNATURE' | 'DIALOG360_SIGNATURE' | 'TOKEN';
+
 export const EVENT_SOURCES = ['API', 'WEBHOOK', 'LOOKUP', 'SYSTEM'] as const;
 export type EventSource = (typeof EVENT_SOURCES)[number];
 
@@ -45,6 +48,7 @@ export const ORDER_EVENT_TYPES = [
   'PAYMENT_STATUS_CHANGED',
   'UPSTREAM_ERROR',
   'PAYMENT_DISCREPANCY',
+  'ORDER_EXPIRED',
 ] as const;
 export type OrderEventType = (typeof ORDER_EVENT_TYPES)[number];
 
@@ -99,7 +103,8 @@ export interface AddressInput {
 }
 
 export interface OrderItemInput {
-  retailerId: string;
+  /** optional in WhatsApp's items */
+  retailerId?: string | null;
   name: string;
   amount: MoneyAmount;
   saleAmount?: MoneyAmount | null;
@@ -107,6 +112,39 @@ export interface OrderItemInput {
   countryOfOrigin?: string | null;
   importerName?: string | null;
   importerAddress?: AddressInput | null;
+}
+
+/** A recipient of shipped physical goods (WhatsApp's `beneficiaries`); never shown to the customer. */
+export interface BeneficiaryInput {
+  name: string;
+  addressLine1: string;
+  addressLine2?: string | null;
+  city: string;
+  state: string;
+  country: string;
+  postalCode: string;
+}
+
+export interface KeyValue {
+  key: string;
+  value: string;
+}
+
+/**
+ * Fields WhatsApp passes to the payment gateway with the order and echoes in payment webhooks and
+ * lookups; each only for its own gateway.
+ */
+export interface GatewayFieldsInput {
+  /** Razorpay */
+  notes?: KeyValue[] | null;
+  /** Razorpay */
+  receipt?: string | null;
+  /** PayU: udf1..udf4 in order */
+  udf?: string[] | null;
+  /** BillDesk: additional_info1..7 in order */
+  additionalInfo?: string[] | null;
+  /** Zaakpay: extra1..2 in order */
+  extra?: string[] | null;
 }
 
 /** What a storefront asks for in sendOrderDetails (same field names as the GraphQL input). */
@@ -127,6 +165,8 @@ export interface SendOrderDetailsInput {
   total?: MoneyAmount | null;
   expiresAt?: Date | null;
   expirationDescription?: string | null;
+  beneficiaries?: BeneficiaryInput[] | null;
+  gatewayFields?: GatewayFieldsInput | null;
   idempotencyKey?: string | null;
 }
 

@@ -100,6 +100,7 @@ registerEnumType(OrderEventTypeEnum, {
     PAYMENT_DISCREPANCY: {
       description: 'a webhook disagreed with the payment lookup, or the paid amount/currency differs from the order',
     },
+    ORDER_EXPIRED: { description: 'expiresAt passed and the payment lookup confirmed no captured or pending payment' },
   },
 });
 registerEnumType(ErrorCodeEnum, {

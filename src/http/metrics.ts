@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { WebSocketServer } from 'ws';
-import { OutboundMessageEntity, PaymentEntity, ReceivedWebhookEntity } from '../db/entities';
+import { OrderEntity, OutboundMessageEntity, PaymentEntity, ReceivedWebhookEntity } from '../db/entities';
 import type { Services } from '../services';
 
 /**
@@ -48,11 +48,17 @@ export function metricsRoutes(services: Services, websockets: WebSocketServer): 
   gauge('wpg_webhooks_waiting', 'stored webhooks not processed yet', () =>
     services.db.manager.countBy(ReceivedWebhookEntity, { state: 'RECEIVED' }),
   );
-  gauge('wpg_webhooks_failed', 'stored webhooks that could not be applied (malformed)', () =>
+  gauge('wpg_webhooks_failed', 'stored webhooks that could not be applied (malformed, or values out of range)', () =>
     services.db.manager.countBy(ReceivedWebhookEntity, { state: 'FAILED' }),
   );
   gauge('wpg_payments_awaiting_verification', 'payments waiting for a lookup', () =>
     services.db.manager.createQueryBuilder(PaymentEntity, 'p').where('p.verifyAfter IS NOT NULL').getCount(),
+  );
+  gauge('wpg_orders_expiry_due', 'orders past their expiry whose payment is due to be looked up', () =>
+    services.db.manager
+      .createQueryBuilder(OrderEntity, 'o')
+      .where('o.expiryCheckAfter <= :now', { now: services.db.param(new Date()) })
+      .getCount(),
   );
 
   const router = Router();

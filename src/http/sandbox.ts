@@ -24,7 +24,9 @@ export function sandboxRoutes(services: Services, simulator: WhatsAppSimulator):
     }
     try {
       const result = await simulator.pay(referenceId, outcome as (typeof OUTCOMES)[number]);
-      res.json({ referenceId, outcome, payment: result.payment, webhookSent: result.webhook !== null });
+      // status: where the payment stands (WhatsApp's wire says only pending or captured: a failed
+      // attempt shows as a failed transaction); payment: the lookup's answer, as WhatsApp sends it
+      res.json({ referenceId, outcome, status: result.status, attempt: result.attempt, payment: result.payment, webhookSent: result.webhook !== null });
     } catch (err) {
       res.status(409).json({ error: (err as Error).message });
     }

@@ -11,7 +11,7 @@ import { authenticateWebhook } from '../whatsapp/webhook-auth';
  * afterwards from the stored row.
  */
 export function webhookRoutes(
-  config: Pick<Config, 'whatsappAppSecret' | 'whatsappVerifyToken' | 'whatsappWebhookToken' | 'maxWebhookBytes'>,
+  config: Pick<Config, 'whatsappAppSecret' | 'whatsappVerifyToken' | 'whatsappWebhookToken' | 'dialog360WebhookSecret' | 'maxWebhookBytes'>,
   inbox: WebhookInbox,
   logger: Logger,
 ): Router {
@@ -42,8 +42,12 @@ export function webhookRoutes(
         const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
         const auth = authenticateWebhook(
           raw,
-          { signature: req.headers['x-hub-signature-256'], token: req.headers['x-webhook-token'] },
-          { appSecret: config.whatsappAppSecret, webhookToken: config.whatsappWebhookToken },
+          {
+            signature: req.headers['x-hub-signature-256'],
+            token: req.headers['x-webhook-token'],
+            dialog360Signature: req.headers['x-360dialog-signature'],
+          },
+          { appSecret: config.whatsappAppSecret, webhookToken: config.whatsappWebhookToken, dialog360Secret: config.dialog360WebhookSecret },
         );
         if (!auth.ok) {
           logger.warn({ reason: auth.reason, bytes: raw.length }, 'webhook refused: not authenticated');

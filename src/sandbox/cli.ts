@@ -20,10 +20,11 @@ async function main(): Promise<void> {
   }).catch((err: Error) => {
     throw new Error(`cannot reach the gateway at ${base} (${err.message}); is \`npm start\` running?`);
   });
-  const body = (await res.json()) as { error?: string; payment?: { status: string; transactions?: Array<{ id: string }> } };
+  const body = (await res.json()) as { error?: string; status?: string; attempt?: { id: string; pgTransactionId: string | null } };
   if (!res.ok) throw new Error(body.error ?? `the gateway answered ${res.status}`);
-  const tx = body.payment?.transactions?.at(-1)?.id;
-  console.log(`The simulated customer's payment for ${referenceId} is now ${body.payment?.status}${tx ? ` (transaction ${tx})` : ''}.`);
+  const a = body.attempt;
+  const tx = a ? ` (transaction ${a.id}${a.pgTransactionId ? `, payment ${a.pgTransactionId}` : ''})` : '';
+  console.log(`The simulated customer's payment for ${referenceId} is now ${body.status}${tx}.`);
   console.log('WhatsApp (simulated) sent the signed webhook; the gateway verifies it through the payment lookup. Read it back:');
   console.log(`  { order(referenceId: "${referenceId}") { status payment { status verified verifiedAt transactions { id pgTransactionId status method } } events { type source fromStatus toStatus } } }`);
 }

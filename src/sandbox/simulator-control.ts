@@ -6,9 +6,10 @@
 //   POST /_simulator/fail-rate        { probability, kind, only? }
 //   POST /_simulator/reject-reference { referenceId, whatsappCode, httpStatus? }
 //   POST /_simulator/lookup-down      { down }
+//   POST /_simulator/payment-wire     { wire: "meta" | "legacy" }
 //   POST /_simulator/clear-faults
 //   POST /_simulator/reset
-//   POST /_simulator/webhooks         { url, appSecret?, webhookToken?, wabaId?, displayPhoneNumber?, phoneNumberIdFor?, autoDeliver? }
+//   POST /_simulator/webhooks         { url, appSecret?, webhookToken?, dialog360Secret?, dialog360SignatureFormat?, wabaId?, displayPhoneNumber?, phoneNumberIdFor?, autoDeliver? }
 //   POST /_simulator/pay              { referenceId, outcome, webhook?, method?, errorCode?, errorReason?, amount?, currency? }
 //   POST /_simulator/message-status   { wamid, status }
 //   GET  /_simulator/received
@@ -73,6 +74,12 @@ export async function handleControl(
         case 'lookup-down':
           sim.lookupDown(field<boolean>(body, 'down', 'boolean', true));
           return ok;
+        case 'payment-wire': {
+          const wire = field<string>(body, 'wire', 'string', true);
+          if (wire !== 'meta' && wire !== 'legacy') throw new Error('"wire" must be "meta" or "legacy"');
+          sim.paymentWire = wire;
+          return ok;
+        }
         case 'clear-faults':
           sim.clearFaults();
           return ok;

@@ -99,11 +99,13 @@ export interface CheckedOrderDetails {
   total: number;
   /** the order content; a resend with the same reference_id must carry the same */
   parameters: Json;
+  /** payment_gateway.<gateway>: the PG fields WhatsApp passes on and echoes */
+  pgFields?: Record<string, unknown>;
 }
 
 function checkItem(value: unknown, path: string, withCatalog: boolean): number {
   const item = object(value, path);
-  text(item.retailer_id, `${path}.retailer_id`, 100);
+  optionalText(item.retailer_id, `${path}.retailer_id`, 100);
   text(item.name, `${path}.name`, 60);
   const amount = money(item.amount, `${path}.amount`);
   const sale = optionalMoney(item.sale_amount, `${path}.sale_amount`);
@@ -126,6 +128,64 @@ function checkItem(value: unknown, path: string, withCatalog: boolean): number {
   return (sale ?? amount) * q;
 }
 
+/** Beneficiaries of shipped goods: WhatsApp's documented limits. */
+function checkBeneficiaries(value: unknown, path: string): void {
+  if (value === undefined) return;
+  if (!Array.isArray(value) || value.length === 0) throw new Refusal(100, `${path} must be a non-empty array`);
+  value.forEach((b, i) => {
+    const at = `${path}[${i}]`;
+    const beneficiary = object(b, at);
+    text(beneficiary.name, `${at}.name`, 200);
+    text(beneficiary.address_line1, `${at}.address_line1`, 100);
+    optionalText(beneficiary.address_line2, `${at}.address_line2`, 100);
+    text(beneficiary.city, `${at}.city`, 100);
+    text(beneficiary.state, `${at}.state`, 100);
+    oneOf(beneficiary.country, `${at}.country`, ['India']);
+    if (typeof beneficiary.postal_code !== 'string' || !/^\d{6}$/.test(beneficiary.postal_code)) {
+      throw new Refusal(131009, `${at}.postal_code must be 6 digits`);
+    }
+  });
+}
+
+/** Each gateway's PG fields: which keys, how long. */
+const PG_FIELD_LIMITS: Record<string, Record<string, number>> = {
+  razorpay: { receipt: 40, notes: 256 },
+  payu: { udf1: 255, udf2: 255, udf3: 255, udf4: 255 },
+  billdesk: Object.fromEntries([1, 2, 3, 4, 5, 6, 7].map((n) => [`additional_info${n}`, 120])),
+  zaakpay: { extra1: 180, extra2: 180 },
+};
+
+/** payment_gateway.<gateway>: only the order's own gateway's fields, within their limits. */
+function checkPgFields(pg: Json, gateway: string, path: string): void {
+  for (const other of GATEWAYS) {
+    if (other !== gateway && pg[other] !== undefined) {
+      throw new Refusal(131009, `${path}.${other} is given, but the payment gateway is ${gateway}`);
+    }
+  }
+  if (pg[gateway] === undefined) return;
+  const fields = object(pg[gateway], `${path}.${gateway}`);
+  const limits = PG_FIELD_LIMITS[gateway];
+  for (const [key, value] of Object.entries(fields)) {
+    const at = `${path}.${gateway}.${key}`;
+    if (!Object.hasOwn(limits, key)) throw new Refusal(100, `${at} is not a ${gateway} field (${Object.keys(limits).join(', ')})`);
+    if (key === 'notes') {
+      const notes = object(value, at);
+      const entries = Object.entries(notes);
+      if (entries.length > 15) throw new Refusal(131009, `${at} has ${entries.length} keys, at most 15 allowed`);
+      for (const [k, v] of entries) {
+        if (typeof v !== 'string' || v.length > 256 || k.length > 256) throw new Refusal(131009, `${at}.${k} must be a text of at most 256 characters`);
+      }
+    } else if (key === 'receipt') {
+      text(value, at, limits[key]);
+    } else if (typeof value !== 'string' || value.length > limits[key]) {
+      throw new Refusal(131009, `${at} must be a text of at most ${limits[key]} characters`);
+    }
+  }
+}
+
+/** INR 5,00,000 in paise: the most UPI can pay */
+const UPI_LIMIT = 50_000_000;
+
 export function checkOrderDetails(interactive: Json, nowSeconds: number): CheckedOrderDetails {
   text(object(interactive.body, 'interactive.body').text, 'interactive.body.text', 1024);
   if (interactive.footer !== undefined) text(object(interactive.footer, 'interactive.footer').text, 'interactive.footer.text', 60);
@@ -142,6 +202,7 @@ export function checkOrderDetails(interactive: Json, nowSeconds: number): Checke
 
   const ref = referenceId(p.reference_id, at('reference_id'));
   oneOf(p.type, at('type'), GOODS_TYPES);
+  checkBeneficiaries(p.beneficiaries, at('beneficiaries'));
   if (!Array.isArray(p.payment_settings) || p.payment_settings.length === 0) {
     throw new Refusal(100, `${at('payment_settings')} must be a non-empty array`);
   }
@@ -150,8 +211,23 @@ export function checkOrderDetails(interactive: Json, nowSeconds: number): Checke
   const pg = object(setting.payment_gateway, `${at('payment_settings')}[0].payment_gateway`);
   const gateway = oneOf(pg.type, `${at('payment_settings')}[0].payment_gateway.type`, GATEWAYS);
   const configurationName = text(pg.configuration_name, `${at('payment_settings')}[0].payment_gateway.configuration_name`, 60);
+  checkPgFields(pg, gateway, `${at('payment_settings')}[0].payment_gateway`);
   oneOf(p.currency, at('currency'), ['INR']);
   const total = money(p.total_amount, at('total_amount'));
+  const options = pg.enabled_payment_options;
+  if (options !== undefined) {
+    if (!Array.isArray(options) || options.length === 0) {
+      throw new Refusal(100, `${at('payment_settings')}[0].payment_gateway.enabled_payment_options must be a non-empty array`);
+    }
+    options.forEach((o, i) => oneOf(o, `${at('payment_settings')}[0].payment_gateway.enabled_payment_options[${i}]`, ['web', 'upi']));
+  }
+  // UPI cannot pay more: such an order must leave the customer only the gateway's web checkout
+  if (total > UPI_LIMIT && (!Array.isArray(options) || options.includes('upi'))) {
+    throw new Refusal(
+      131009,
+      `total_amount is above INR 5,00,000, which UPI cannot pay: set ${at('payment_settings')}[0].payment_gateway.enabled_payment_options to ["web"]`,
+    );
+  }
 
   const order = object(p.order, at('order'));
   oneOf(order.status, at('order.status'), ['pending']);
@@ -176,6 +252,8 @@ export function checkOrderDetails(interactive: Json, nowSeconds: number): Checke
   );
   const subtotal = money(order.subtotal, at('order.subtotal'));
   const charges: Record<string, number> = {};
+  // WhatsApp requires tax, 0 when there is none
+  object(order.tax, at('order.tax'));
   for (const key of ['tax', 'shipping', 'discount']) {
     const charge = order[key];
     charges[key] = optionalMoney(charge, at(`order.${key}`)) ?? 0;
@@ -197,7 +275,8 @@ export function checkOrderDetails(interactive: Json, nowSeconds: number): Checke
       `total_amount does not match order amounts: ${at('total_amount')}.value is ${total}, subtotal + tax + shipping - discount is ${expected}`,
     );
   }
-  return { referenceId: ref, configurationName, gateway, total, parameters: p };
+  const pgFields = isObject(pg[gateway]) ? (pg[gateway] as Record<string, unknown>) : undefined;
+  return { referenceId: ref, configurationName, gateway, total, parameters: p, pgFields };
 }
 
 /** Order statuses as the simulator keeps them; both spellings of partially shipped are accepted on input. */

@@ -1,6 +1,7 @@
 // How the simulator talks back: webhook bodies shaped like wire/webhook.*.json, signed the way
-// Meta signs them (X-Hub-Signature-256 over the exact bytes sent) and/or carrying 360dialog's
-// secret header, POSTed to the gateway with a few retries like Meta's. Every timer is tracked
+// Meta signs them (X-Hub-Signature-256 over the exact bytes sent), the way 360dialog signs what it
+// forwards (x-360dialog-signature) and/or carrying a secret header, POSTed to the gateway with a
+// few retries like Meta's. Every timer is tracked
 // and unref'd so a simulator that is stopped, or just idle, never keeps a process alive.
 
 import { createHmac } from 'node:crypto';
@@ -11,8 +12,12 @@ export interface WebhookConfig {
   url: string;
   /** signs X-Hub-Signature-256 (Meta Cloud API style) */
   appSecret?: string;
-  /** sent as X-Webhook-Token (360dialog style: a shared secret header) */
+  /** sent as X-Webhook-Token (a shared secret header, where no signature can be checked) */
   webhookToken?: string;
+  /** signs x-360dialog-signature (360dialog's partner secret) */
+  dialog360Secret?: string;
+  /** how 360dialog writes that signature: bare hex (default) or with a "sha256=" prefix */
+  dialog360SignatureFormat?: 'hex' | 'sha256=';
   /** entry[].id; default the id of wire samples */
   wabaId?: string;
   /** metadata.display_phone_number; default the number of the wire samples */
@@ -77,7 +82,7 @@ export class WebhookSender {
   /** Serialises once, signs those bytes, and delivers; resolves when delivered or given up. */
   send(
     body: unknown,
-    opts: { signature?: SignatureMode; token?: SignatureMode } = {},
+    opts: { signature?: SignatureMode; token?: SignatureMode; dialog360Signature?: SignatureMode } = {},
   ): Promise<WebhookDelivery> {
     const config = this.getConfig();
     const rawBody = typeof body === 'string' ? body : JSON.stringify(body);
@@ -88,6 +93,15 @@ export class WebhookSender {
       headers['x-hub-signature-256'] = sign(rawBody, config.appSecret);
     } else if (signature === 'forged') {
       headers['x-hub-signature-256'] = sign(rawBody, `forged-${config?.appSecret ?? 'secret'}`);
+    }
+    const dialog360 = opts.dialog360Signature ?? (config?.dialog360Secret ? 'valid' : 'none');
+    if (dialog360 !== 'none') {
+      if (dialog360 === 'valid' && !config?.dialog360Secret) {
+        throw new Error('dialog360Signature "valid" needs a dialog360Secret: call configureWebhooks({ url, dialog360Secret }) first');
+      }
+      const secret = dialog360 === 'valid' ? config!.dialog360Secret! : `forged-${config?.dialog360Secret ?? 'secret'}`;
+      const hex = sign(rawBody, secret).slice('sha256='.length);
+      headers['x-360dialog-signature'] = config?.dialog360SignatureFormat === 'sha256=' ? `sha256=${hex}` : hex;
     }
     const token = opts.token ?? (config?.webhookToken ? 'valid' : 'none');
     if (token === 'valid') {

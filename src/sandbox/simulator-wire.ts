@@ -1,10 +1,22 @@
 // The simulator's payment state and how it looks on the wire: the lookup answer
 // (wire/lookup.response.*.json) and the payment webhook entry (wire/webhook.payment.*.json),
 // key order included, so tests can compare them with the samples as text.
+//
+// Two vocabularies. 'meta' (the default) is Meta's current page (the meta-* samples): the lookup
+// and the webhook say only `pending` or `captured`; every attempt is a transaction under the same
+// payment gateway order id, told apart by pg_transaction_id (which an attempt in progress does not
+// have yet); a failed attempt is a failed transaction; the webhook's statuses[].id is a
+// notification id; the PG fields of the order are echoed. 'legacy' is the seed's 360dialog page
+// (lookup.response.new.json, webhook.payment.failed.json): `new`/`failed` at payment level, a
+// retry under a new order id, the webhook's id the order_details wamid. Tests use it to prove the
+// gateway still accepts that vocabulary.
 
+import { randomBytes } from 'node:crypto';
 import type { WireLookupPayment, WireLookupTransaction, WireWebhookStatus } from '../whatsapp/wire-types';
 import type { Provider } from './simulator-http';
 import type { SimOrderStatus } from './simulator-rules';
+
+export type PaymentWire = 'meta' | 'legacy';
 
 export interface Sender {
   provider: Provider;
@@ -23,6 +35,9 @@ export interface SimTransaction {
   updatedAt: number;
 }
 
+/** Where a payment stands, whatever the vocabulary that reports it. */
+export type SimPaymentStatus = 'new' | 'pending' | 'failed' | 'captured';
+
 export interface SimOrder {
   referenceId: string;
   configurationName: string;
@@ -30,64 +45,157 @@ export interface SimOrder {
   to: string;
   status: SimOrderStatus;
   total: number;
-  /** the latest accepted order_details; payment webhooks refer to it */
+  /** the latest accepted order_details; legacy payment webhooks refer to it */
   orderDetailsWamid: string;
   fingerprint: string;
   sender: Sender;
-  paymentStatus: 'new' | 'pending' | 'captured' | 'failed' | 'canceled';
+  /** every attempt, oldest first */
   transactions: SimTransaction[];
+  /** the payment gateway order every attempt belongs to (Meta's wire), made at the first attempt */
+  pgOrderId?: string;
+  /** payment_settings[0].payment_gateway.<gateway> of the order_details, echoed as WhatsApp does */
+  pgFields?: Record<string, unknown>;
   /** what the customer was charged, when a test makes it differ from the order (PayOptions.amount/currency) */
   paid?: { amount: number; currency: string };
 }
 
-const paidAmount = (order: SimOrder) => ({ value: order.paid?.amount ?? order.total, offset: 100 });
-const paidCurrency = (order: SimOrder) => order.paid?.currency ?? 'INR';
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+/** Razorpay-like ids: order_SdrcSSqobZ7voR, pay_SdrcU2qLk8Xy1a */
+export const gatewayId = (prefix: string) => prefix + [...randomBytes(14)].map((b) => ALNUM[b % ALNUM.length]).join('');
+/** like gBGGFlB5YjhvAgnhuF1qIUvCo7A: the id Meta gives a payment notification */
+const notificationId = () => randomBytes(20).toString('base64url');
 
-export function lookupPayment(order: SimOrder): WireLookupPayment {
-  const payment: WireLookupPayment = {
-    reference_id: order.referenceId,
-    status: order.paymentStatus,
-    currency: paidCurrency(order),
-    amount: paidAmount(order),
-  };
-  if (order.transactions.length > 0) payment.transactions = order.transactions.map((t) => transaction(order, t, true));
-  return payment;
+export function paymentStatusOf(order: SimOrder): SimPaymentStatus {
+  const t = order.transactions;
+  if (t.some((x) => x.status === 'success')) return 'captured';
+  if (t.length === 0) return 'new';
+  return t.some((x) => x.status === 'pending') ? 'pending' : 'failed';
 }
 
-/** The lookup transaction carries amount and currency; the webhook's does not (see wire samples). */
-function transaction(order: SimOrder, t: SimTransaction, withAmount: boolean): WireLookupTransaction {
+/** The payment status word each vocabulary puts on the wire. */
+function wireStatus(order: SimOrder, vocabulary: PaymentWire): string {
+  const status = paymentStatusOf(order);
+  if (vocabulary === 'legacy') return status;
+  return status === 'captured' ? 'captured' : 'pending';
+}
+
+/**
+ * The customer tries to pay (or the attempt in progress ends): a pending attempt completes;
+ * otherwise a new attempt starts, under the same payment gateway order (Meta) or a new one
+ * (legacy). Returns the attempt.
+ */
+export function attempt(
+  order: SimOrder,
+  outcome: 'captured' | 'failed' | 'pending',
+  now: number,
+  vocabulary: PaymentWire,
+  opts: { method?: string; errorCode?: string; errorReason?: string },
+): SimTransaction {
+  const last = order.transactions.at(-1);
+  let tx: SimTransaction;
+  if (last?.status === 'pending') tx = last;
+  else {
+    const id = vocabulary === 'meta' ? (order.pgOrderId ??= gatewayId('order_')) : gatewayId('order_');
+    tx = { id, status: 'pending', createdAt: now, updatedAt: now };
+    order.transactions.push(tx);
+  }
+  tx.updatedAt = now;
+  tx.status = outcome === 'captured' ? 'success' : outcome;
+  if (outcome !== 'pending') tx.method = opts.method ?? 'upi';
+  // the payment gateway's payment id exists once the attempt reached it; the older vocabulary
+  // only showed it for a capture
+  if (outcome === 'captured' || (outcome === 'failed' && vocabulary === 'meta')) tx.pgTransactionId ??= gatewayId('pay_');
+  if (outcome === 'failed') {
+    tx.error = { code: opts.errorCode ?? 'BAD_REQUEST_ERROR', reason: opts.errorReason ?? 'Payment declined by the bank' };
+  }
+  return tx;
+}
+
+const paidAmount = (order: SimOrder) => ({ value: order.paid?.amount ?? order.total, offset: 100 });
+/** Meta's lookup samples write amounts offset first */
+const lookupAmount = (value: number) => ({ offset: 100, value });
+const paidCurrency = (order: SimOrder) => order.paid?.currency ?? 'INR';
+
+/** The PG fields of the order, as WhatsApp echoes them next to the payment. */
+function echo(order: SimOrder): Record<string, unknown> {
+  return order.pgFields ? { ...order.pgFields } : {};
+}
+
+export function lookupPayment(order: SimOrder, vocabulary: PaymentWire): WireLookupPayment {
+  if (vocabulary === 'legacy') {
+    const payment: WireLookupPayment = {
+      reference_id: order.referenceId,
+      status: wireStatus(order, vocabulary),
+      currency: paidCurrency(order),
+      amount: paidAmount(order),
+    };
+    if (order.transactions.length > 0) payment.transactions = order.transactions.map((t) => transaction(order, t, vocabulary, 'lookup'));
+    return payment;
+  }
+  // key order of lookup.response.meta-captured-after-retry.json
+  const payment: WireLookupPayment = {
+    reference_id: order.referenceId,
+    status: wireStatus(order, vocabulary),
+    amount: lookupAmount(paidAmount(order).value),
+    currency: paidCurrency(order),
+  };
+  if (order.transactions.length > 0) payment.transactions = order.transactions.map((t) => transaction(order, t, vocabulary, 'lookup'));
+  return Object.assign(payment, echo(order));
+}
+
+function transaction(order: SimOrder, t: SimTransaction, vocabulary: PaymentWire, where: 'lookup' | 'webhook'): WireLookupTransaction {
   const out: WireLookupTransaction = { id: t.id };
   if (t.pgTransactionId) out.pg_transaction_id = t.pgTransactionId;
   out.type = order.gateway;
   out.status = t.status;
-  out.created_timestamp = t.createdAt;
-  out.updated_timestamp = t.updatedAt;
-  if (t.status !== 'pending') {
-    if (withAmount) {
-      out.amount = paidAmount(order);
-      out.currency = paidCurrency(order);
-    }
-    if (t.method) out.method = { type: t.method };
-    if (t.error) out.error = t.error;
+  // Meta's samples have both forms: numbers in the lookup, strings in the webhook
+  out.created_timestamp = vocabulary === 'meta' && where === 'webhook' ? String(t.createdAt) : t.createdAt;
+  out.updated_timestamp = vocabulary === 'meta' && where === 'webhook' ? String(t.updatedAt) : t.updatedAt;
+  if (t.status === 'pending') return out;
+  // the lookup's transaction carries amounts; the webhook's does not (see the samples)
+  if (where === 'lookup') {
+    if (vocabulary === 'meta') {
+      out.amount = lookupAmount(paidAmount(order).value);
+      out.order_amount = lookupAmount(order.total);
+    } else out.amount = paidAmount(order);
+    out.currency = paidCurrency(order);
   }
+  if (t.method) out.method = { type: t.method };
+  if (t.error) out.error = t.error;
   return out;
 }
 
-/** The statuses[] entry of a payment webhook (wire/webhook.payment.*.json). */
-export function paymentStatusEntry(order: SimOrder, t: SimTransaction, now: number): WireWebhookStatus {
-  const status: WireWebhookStatus = {
-    id: order.orderDetailsWamid,
+/** The statuses[] entry of a payment webhook about attempt `t` (wire/webhook.payment.*.json). */
+export function paymentStatusEntry(order: SimOrder, t: SimTransaction, now: number, vocabulary: PaymentWire): WireWebhookStatus {
+  if (vocabulary === 'legacy') {
+    return {
+      id: order.orderDetailsWamid,
+      recipient_id: order.to,
+      type: 'payment',
+      status: wireStatus(order, vocabulary),
+      timestamp: String(now),
+      payment: {
+        reference_id: order.referenceId,
+        amount: paidAmount(order),
+        currency: paidCurrency(order),
+        receipt: '',
+        transaction: transaction(order, t, vocabulary, 'webhook'),
+      },
+    };
+  }
+  // key order of webhook.payment.meta-captured-with-refund.json
+  return {
+    id: notificationId(),
     recipient_id: order.to,
     type: 'payment',
-    status: order.paymentStatus,
-    timestamp: String(now),
+    status: wireStatus(order, vocabulary),
     payment: {
       reference_id: order.referenceId,
       amount: paidAmount(order),
+      transaction: transaction(order, t, vocabulary, 'webhook'),
       currency: paidCurrency(order),
-      receipt: '',
-      transaction: transaction(order, t, false),
+      ...echo(order),
     },
+    timestamp: String(now),
   };
-  return status;
 }

@@ -32,9 +32,20 @@ import {
   type WebhookDelivery,
   WebhookSender,
 } from './simulator-webhooks';
-import { lookupPayment, paymentStatusEntry, type Sender, type SimOrder, type SimTransaction } from './simulator-wire';
+import {
+  attempt,
+  lookupPayment,
+  paymentStatusEntry,
+  paymentStatusOf,
+  type PaymentWire,
+  type Sender,
+  type SimOrder,
+  type SimPaymentStatus,
+  type SimTransaction,
+} from './simulator-wire';
 
 export type { WebhookConfig, WebhookDelivery, SignatureMode } from './simulator-webhooks';
+export type { PaymentWire, SimPaymentStatus } from './simulator-wire';
 
 export const FAULT_KINDS = [
   'http500',
@@ -69,6 +80,12 @@ export interface SimulatorOptions {
   tokens?: string[];
   /** for failRate; default Math.random */
   random?: () => number;
+  /**
+   * the payment vocabulary it speaks: 'meta' (default), Meta's current page (pending/captured,
+   * attempts under one PG order id, the documented {errors:[...]} body on lookup faults), or
+   * 'legacy', the seed's 360dialog page (new/failed at payment level), for tests
+   */
+  paymentWire?: PaymentWire;
 }
 
 export interface ReceivedRequest {
@@ -114,6 +131,10 @@ export interface PayOptions {
 }
 
 export interface PayResult {
+  /** where the payment stands now, whatever the vocabulary reports */
+  status: SimPaymentStatus;
+  /** the attempt this call started or ended, as the lookup lists it */
+  attempt: { id: string; pgTransactionId: string | null; status: 'pending' | 'success' | 'failed' };
   /** the payment as the lookup API now answers it */
   payment: WireLookupPayment;
   webhook: WebhookDelivery | null;
@@ -125,9 +146,12 @@ export interface SimulatedOrder {
   gateway: string;
   to: string;
   status: SimOrderStatus;
-  paymentStatus: string;
+  /** where the payment stands: new, pending (an attempt in progress), failed, captured */
+  paymentStatus: SimPaymentStatus;
   total: number;
   orderDetailsWamid: string;
+  /** the PG fields of the order_details (payment_gateway.<gateway>), as WhatsApp echoes them */
+  pgFields: Record<string, unknown> | null;
 }
 
 interface Accepted {
@@ -146,7 +170,7 @@ interface FaultRule {
 const MAX_RECORDS = 10_000;
 const UNKNOWN_360_NUMBER = 'unknown-360dialog-number';
 
-const FAULT_ANSWERS: Record<Exclude<FaultKind, 'timeout' | 'reset' | LostAnswer>, () => [number, ReturnType<typeof graphError>]> = {
+const FAULT_ANSWERS: Record<Exclude<FaultKind, 'timeout' | 'reset' | LostAnswer>, () => [number, unknown]> = {
   http500: () => [500, graphError(1, 'An unknown error has occurred.', 'simulated HTTP 500 (failNext/failRate)')],
   http503: () => [503, graphError(2, 'Service temporarily unavailable', 'simulated HTTP 503 (failNext/failRate)')],
   http429: () => [429, graphError(130429, 'Rate limit hit', 'Cloud API message throughput has been reached (simulated)')],
@@ -156,11 +180,19 @@ const FAULT_ANSWERS: Record<Exclude<FaultKind, 'timeout' | 'reset' | LostAnswer>
   ],
 };
 
+/**
+ * The payment lookup's own error body (lookup.response.meta-error.json), which Meta documents
+ * instead of Graph's envelope for the lookup.
+ */
+const lookupError = (code: number, title: string, details: string) => ({ errors: [{ code, title, details }] });
+const LOOKUP_FAULT_ANSWERS: Partial<Record<FaultKind, () => [number, unknown]>> = {
+  http500: () => [500, lookupError(500, 'Generic error', 'System error. Please try again.')],
+  http503: () => [503, lookupError(503, 'Service unavailable', 'Service temporarily unavailable. (simulated HTTP 503)')],
+  http429: () => [429, lookupError(429, 'Too many requests', 'Rate limit hit. (simulated HTTP 429)')],
+};
+
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 const newWamid = () => `wamid.${randomBytes(24).toString('base64')}`;
-const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-/** Razorpay-like ids: order_SdrcSSqobZ7voR, pay_SdrcU2qLk8Xy1a */
-const gatewayId = (prefix: string) => prefix + [...randomBytes(14)].map((b) => ALNUM[b % ALNUM.length]).join('');
 
 export class WhatsAppSimulator {
   readonly apiVersion: string;
@@ -169,6 +201,8 @@ export class WhatsAppSimulator {
   timeoutHoldMs: number;
   webhookDelayMs: number;
   lookupDelayMs: number;
+  /** the payment vocabulary of lookups and payment webhooks (see SimulatorOptions.paymentWire) */
+  paymentWire: PaymentWire;
 
   private server: Server | null = null;
   private address: AddressInfo | null = null;
@@ -182,6 +216,7 @@ export class WhatsAppSimulator {
   private readonly rates = new Map<CallKind, { probability: number; kind: FaultKind }>();
   private readonly rejections = new Map<string, { code: number; httpStatus: number }>();
   private lookupIsDown = false;
+  private readonly lookupOverrides = new Map<string, { status: number; body: unknown }>();
   private webhookConfig: WebhookConfig | null = null;
   private readonly webhooks = new WebhookSender(() => this.webhookConfig);
   private readonly holds = new Set<NodeJS.Timeout>();
@@ -193,6 +228,7 @@ export class WhatsAppSimulator {
     this.lookupDelayMs = opts.lookupDelayMs ?? 0;
     this.tokens = opts.tokens ? new Set(opts.tokens) : null;
     this.random = opts.random ?? Math.random;
+    this.paymentWire = opts.paymentWire ?? 'meta';
   }
 
   // ------------------------------------------------------------------ lifecycle
@@ -273,11 +309,21 @@ export class WhatsAppSimulator {
     this.lookupIsDown = down;
   }
 
+  /**
+   * The payment lookup for this reference answers exactly this (a WhatsApp misbehaving: values out
+   * of range, odd shapes) until cleared with null or clearFaults().
+   */
+  answerLookup(referenceId: string, answer: { status?: number; body: unknown } | null): void {
+    if (answer === null) this.lookupOverrides.delete(referenceId);
+    else this.lookupOverrides.set(referenceId, { status: answer.status ?? 200, body: answer.body });
+  }
+
   clearFaults(): void {
     this.faults = [];
     this.rates.clear();
     this.rejections.clear();
     this.lookupIsDown = false;
+    this.lookupOverrides.clear();
   }
 
   /** Forgets faults, orders, payments, received calls and webhook deliveries; keeps the webhook configuration. */
@@ -305,9 +351,10 @@ export class WhatsAppSimulator {
       gateway: o.gateway,
       to: o.to,
       status: o.status,
-      paymentStatus: o.paymentStatus,
+      paymentStatus: paymentStatusOf(o),
       total: o.total,
       orderDetailsWamid: o.orderDetailsWamid,
+      pgFields: o.pgFields ? { ...o.pgFields } : null,
     };
   }
 
@@ -334,7 +381,10 @@ export class WhatsAppSimulator {
     this.webhookConfig = config;
   }
 
-  /** The customer pays (or fails to): updates what the lookup answers and sends the payment webhook. */
+  /**
+   * The customer pays (or fails to): an attempt in progress ends, or a new attempt starts; what the
+   * lookup answers changes, and the payment webhook is sent in the simulator's vocabulary.
+   */
   async pay(referenceId: string, outcome: PayOutcome, opts: PayOptions = {}): Promise<PayResult> {
     if (!['captured', 'failed', 'pending'].includes(outcome)) throw new Error('pay: outcome must be captured, failed or pending');
     if (opts.amount !== undefined && !(Number.isSafeInteger(opts.amount) && opts.amount >= 0)) {
@@ -342,31 +392,20 @@ export class WhatsAppSimulator {
     }
     const order = this.orders.get(referenceId);
     if (!order) throw new Error(`pay: no order_details was accepted for reference_id ${referenceId}; send one first`);
-    if (order.paymentStatus === 'captured' || order.paymentStatus === 'canceled') {
-      throw new Error(`pay: the payment of ${referenceId} is already ${order.paymentStatus}, which is final`);
-    }
+    if (paymentStatusOf(order) === 'captured') throw new Error(`pay: the payment of ${referenceId} is already captured, which is final`);
     const now = nowSeconds();
-    const last = order.transactions.at(-1);
-    // a pending transaction completes; otherwise (first try, or a retry after a failure) a new one starts
-    let tx: SimTransaction;
-    if (last?.status === 'pending') tx = last;
-    else {
-      tx = { id: gatewayId('order_'), status: 'pending', createdAt: now, updatedAt: now };
-      order.transactions.push(tx);
-    }
-    tx.updatedAt = now;
-    tx.status = outcome === 'captured' ? 'success' : outcome;
-    if (outcome !== 'pending') tx.method = opts.method ?? 'upi';
-    if (outcome === 'captured') tx.pgTransactionId ??= gatewayId('pay_');
-    if (outcome === 'failed') {
-      tx.error = { code: opts.errorCode ?? 'BAD_REQUEST_ERROR', reason: opts.errorReason ?? 'Payment declined by the bank' };
-    }
+    const tx: SimTransaction = attempt(order, outcome, now, this.paymentWire, opts);
     if (opts.amount !== undefined || opts.currency !== undefined) {
       order.paid = { amount: opts.amount ?? order.paid?.amount ?? order.total, currency: opts.currency ?? order.paid?.currency ?? 'INR' };
     }
-    order.paymentStatus = outcome;
-    const webhook = opts.webhook === false ? null : await this.webhooks.send(this.envelope(order.sender, [paymentStatusEntry(order, tx, now)]));
-    return { payment: lookupPayment(order), webhook };
+    const entry = paymentStatusEntry(order, tx, now, this.paymentWire);
+    const webhook = opts.webhook === false ? null : await this.webhooks.send(this.envelope(order.sender, [entry]));
+    return {
+      status: paymentStatusOf(order),
+      attempt: { id: tx.id, pgTransactionId: tx.pgTransactionId ?? null, status: tx.status },
+      payment: lookupPayment(order, this.paymentWire),
+      webhook,
+    };
   }
 
   /** A message status webhook (sent / delivered / read / failed) for an accepted message. */
@@ -389,7 +428,10 @@ export class WhatsAppSimulator {
   }
 
   /** Any webhook body, signed validly (default when an appSecret is configured), forged, or not at all. */
-  sendWebhook(body: unknown, opts: { signature?: SignatureMode; token?: SignatureMode } = {}): Promise<WebhookDelivery> {
+  sendWebhook(
+    body: unknown,
+    opts: { signature?: SignatureMode; token?: SignatureMode; dialog360Signature?: SignatureMode } = {},
+  ): Promise<WebhookDelivery> {
     return this.webhooks.send(body, opts);
   }
 
@@ -433,7 +475,9 @@ export class WhatsAppSimulator {
       record.fault = fault;
       if (fault === 'reset') return void req.socket.destroy();
       if (fault === 'timeout') return this.hold(req, res);
-      const [status, payload] = FAULT_ANSWERS[fault as keyof typeof FAULT_ANSWERS]();
+      const plain = fault as keyof typeof FAULT_ANSWERS;
+      const lookupFault = r.call === 'lookup' && this.paymentWire === 'meta' ? LOOKUP_FAULT_ANSWERS[plain] : undefined;
+      const [status, payload] = (lookupFault ?? FAULT_ANSWERS[plain])();
       return answer(status, payload);
     }
     if (lostAnswer) {
@@ -575,12 +619,12 @@ export class WhatsAppSimulator {
         gateway: checked.gateway,
         to,
         status: 'pending',
-        paymentStatus: 'new',
         total: checked.total,
         orderDetailsWamid: wamid,
         fingerprint,
         sender,
         transactions: [],
+        pgFields: checked.pgFields,
       });
     }
     return { referenceId: checked.referenceId, refused: false };
@@ -594,7 +638,7 @@ export class WhatsAppSimulator {
     }
     // Like WhatsApp: the message is accepted now and a refused transition comes back later as
     // an error webhook on this wamid, so the gateway must cope with "accepted, then failed".
-    const refusal = checkTransition(order.referenceId, order.status, checked.status, order.paymentStatus);
+    const refusal = checkTransition(order.referenceId, order.status, checked.status, paymentStatusOf(order));
     if (!refusal) {
       order.status = checked.status;
       return { referenceId: order.referenceId, refused: false };
@@ -611,12 +655,20 @@ export class WhatsAppSimulator {
   }
 
   private lookup(configurationName: string, referenceId: string): [number, unknown] {
-    if (this.lookupIsDown) return [503, graphError(2, 'Service temporarily unavailable', 'the payment lookup is down (simulated lookupDown)')];
+    if (this.lookupIsDown) {
+      return this.paymentWire === 'meta'
+        ? [503, lookupError(503, 'Service unavailable', 'The payment lookup is down (simulated lookupDown). Please try again.')]
+        : [503, graphError(2, 'Service temporarily unavailable', 'the payment lookup is down (simulated lookupDown)')];
+    }
+    const override = this.lookupOverrides.get(referenceId);
+    if (override) return [override.status, override.body];
     const order = this.orders.get(referenceId);
+    // What the lookup answers for a reference it never accepted is not documented; the simulator
+    // answers Graph's 404, which the gateway reads as "WhatsApp has no such payment".
     if (!order || order.configurationName !== configurationName) {
       return [404, graphError(100, 'Payment not found', `no payment for reference_id ${referenceId} under payment configuration ${configurationName}`)];
     }
-    return [200, { payments: [lookupPayment(order)] }];
+    return [200, { payments: [lookupPayment(order, this.paymentWire)] }];
   }
 
   private envelope(sender: Sender, statuses: WireWebhookStatus[]) {

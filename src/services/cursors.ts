@@ -8,14 +8,15 @@ import { InvalidQueryArgument } from './invalid-query-argument';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_KEY_LENGTH = 255;
 
-export type CursorKey = 'uuid' | 'text';
+/** a uuid; a short text without control characters; a position in a list (-1 for none) */
+export type CursorKey = 'uuid' | 'text' | 'position';
 
-export function encodeCursor(at: Date, ...keys: string[]): string {
+export function encodeCursor(at: Date, ...keys: Array<string | number>): string {
   return Buffer.from(JSON.stringify([at.getTime(), ...keys])).toString('base64url');
 }
 
 /** The time and keys of a cursor this API issued, in the shape given; throws InvalidQueryArgument otherwise. */
-export function decodeCursor(cursor: string, shape: CursorKey[], argument = 'after'): { at: Date; keys: string[] } {
+export function decodeCursor(cursor: string, shape: CursorKey[], argument = 'after'): { at: Date; keys: Array<string | number> } {
   let parts: unknown;
   try {
     parts = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
@@ -24,12 +25,23 @@ export function decodeCursor(cursor: string, shape: CursorKey[], argument = 'aft
   }
   if (Array.isArray(parts) && parts.length === shape.length + 1) {
     const [ms, ...keys] = parts as unknown[];
-    const keysOk = keys.every((k, i) =>
-      typeof k === 'string' && (shape[i] === 'uuid' ? UUID.test(k) : k.length <= MAX_KEY_LENGTH && forbiddenCharacter(k) === null),
-    );
+    const keysOk = keys.every((k, i) => validKey(k, shape[i]));
     if (typeof ms === 'number' && Number.isInteger(ms) && isStorableTime(ms) && keysOk) {
-      return { at: new Date(ms), keys: keys as string[] };
+      return { at: new Date(ms), keys: keys as Array<string | number> };
     }
   }
   throw new InvalidQueryArgument(argument, `${argument} is not a cursor from this API; pass an endCursor exactly as returned.`);
 }
+
+function validKey(key: unknown, kind: CursorKey): boolean {
+  switch (kind) {
+    case 'uuid':
+      return typeof key === 'string' && UUID.test(key);
+    case 'text':
+      return typeof key === 'string' && key.length <= MAX_KEY_LENGTH && forbiddenCharacter(key) === null;
+    case 'position':
+      return typeof key === 'number' && Number.isInteger(key) && key >= -1 && key <= MAX_POSITION;
+  }
+}
+
+const MAX_POSITION = 2147483647;

@@ -13,6 +13,7 @@ import { Outbox } from './outbox';
 import { TenancyService } from './tenancy';
 import { UpstreamClients } from './upstream';
 import { PaymentVerifier } from './verification';
+import { ExpiryWatcher } from './expiry';
 import { WebhookInbox } from './webhooks';
 import { ReconciliationService } from './reconciliation';
 
@@ -29,6 +30,7 @@ export interface Services {
   orders: OrderService;
   orderQueries: OrderQueries;
   verifier: PaymentVerifier;
+  expiry: ExpiryWatcher;
   webhooks: WebhookInbox;
   reconciliation: ReconciliationService;
 }
@@ -68,6 +70,12 @@ export function createServices(config: Config, db: Database, logger: Logger): Se
     }),
     orderQueries,
     verifier,
+    expiry: new ExpiryWatcher(db, upstream, events, logger, {
+      retryBaseMs: config.retryBaseMs,
+      retryMaxMs: config.retryMaxMs,
+      pollMs: config.relayPollMs,
+      leaseMs,
+    }),
     webhooks: new WebhookInbox(db, events, verifier, logger, { pollMs: config.relayPollMs, leaseMs }, directory),
     reconciliation: new ReconciliationService(db),
   };

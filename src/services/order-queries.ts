@@ -122,7 +122,7 @@ export class OrderQueries {
     }
     if (after) {
       const { at, keys } = decodeCursor(after, ['uuid']);
-      const cursor = { at, id: keys[0] };
+      const cursor = { at, id: keys[0] as string };
       // a row-value comparison, not "createdAt > x OR (createdAt = x AND id > y)": both sqlite and
       // PostgreSQL seek the (businessId, createdAt, id) index to it, whereas the OR form made sqlite
       // walk the index from the first order, so a page cost more the deeper it was
@@ -170,7 +170,8 @@ export class OrderQueries {
     return this.read.payments.byKeys(this.db.manager, 'orderId', ids, '"id"');
   }
   transactionsByPaymentIds(ids: readonly string[]): Promise<TransactionEntity[]> {
-    return this.read.transactions.byKeys(this.db.manager, 'paymentId', ids, '"createdAt", "id"');
+    // in the order WhatsApp lists the attempts
+    return this.read.transactions.byKeys(this.db.manager, 'paymentId', ids, '"paymentId", "position"');
   }
   /** Without the wire payload (a kilobyte or so each): the API never shows it. */
   messagesByOrderIds(ids: readonly string[]): Promise<OutboundMessageEntity[]> {

@@ -13,9 +13,9 @@ import {
 } from '../db/entities';
 import { cancelNotAllowed, invalidTransition, userError } from '../domain/errors';
 import { checkStatusChange, isTransitionAllowed } from '../domain/order-status';
-import { validateOrderDetails, validateStatusText } from '../domain/order-validation';
-import { blocksCancel } from '../domain/payment-status';
-import type { OrderStatus, OrderTotals, SendOrderDetailsInput, UserError } from '../domain/types';
+import { validateGatewayFields, validateOrderDetails, validateStatusText } from '../domain/order-validation';
+import { blocksCancel, isFinalPayment } from '../domain/payment-status';
+import type { BeneficiaryInput, GatewayFieldsInput, OrderStatus, OrderTotals, SendOrderDetailsInput, UserError } from '../domain/types';
 import { buildOrderDetailsMessage, buildOrderStatusMessage } from '../whatsapp/message-builders';
 import { UpstreamError } from '../whatsapp/upstream-error';
 import type { LookupPayment } from '../whatsapp/client';
@@ -121,6 +121,9 @@ export class OrderService {
     }
     const configuration = await this.directory.configuration(phone.businessId, input.paymentConfiguration);
     if (!configuration) return refuse(await this.unknownConfiguration(ctx, input.paymentConfiguration));
+    // PG fields belong to one gateway: the configuration decides which
+    const fieldErrors = validateGatewayFields(input.gatewayFields, configuration.gateway);
+    if (fieldErrors.length) return { order: null, userErrors: fieldErrors };
 
     const contentHash = hashInput(input);
     const existing = await this.resendOrDuplicate(phone.businessId, input.referenceId, contentHash);
@@ -140,7 +143,7 @@ export class OrderService {
             id: randomUUID(),
             orderId: order.id,
             position,
-            retailerId: item.retailerId,
+            retailerId: item.retailerId ?? null,
             name: item.name,
             amount: item.amount.value,
             saleAmount: item.saleAmount?.value ?? null,
@@ -252,6 +255,11 @@ export class OrderService {
       catalogId: input.catalogId ?? null,
       expiresAt: input.expiresAt ?? null,
       expirationDescription: input.expirationDescription ?? null,
+      expired: false,
+      // the first look at whether it expired unpaid, when it expires
+      expiryCheckAfter: input.expiresAt ?? null,
+      beneficiaries: input.beneficiaries?.length ? input.beneficiaries.map(beneficiaryOf) : null,
+      gatewayFields: gatewayFieldsOf(input.gatewayFields),
       contentHash,
       createdAt: now,
       updatedAt: now,
@@ -383,7 +391,9 @@ export class OrderService {
     if (order.status === 'CANCELED') return { order, userErrors: [] };
     if (!isTransitionAllowed(order.status, 'CANCELED')) return { order, userErrors: [invalidTransition(order.status, 'CANCELED')] };
     const known = await this.db.manager.findOneByOrFail(PaymentEntity, { orderId: order.id });
-    if (blocksCancel(known.status)) return { order, userErrors: [cancelNotAllowed(known.status)] };
+    // a capture is final; a PENDING attempt may have failed since (its webhook lost), so only
+    // WhatsApp's lookup can tell whether it still blocks
+    if (isFinalPayment(known.status) && blocksCancel(known.status)) return { order, userErrors: [cancelNotAllowed(known.status)] };
 
     // the gateway may not have heard of a payment yet: only WhatsApp's lookup can tell
     let lookup: LookupPayment | null;
@@ -407,7 +417,8 @@ export class OrderService {
 
     const result = await this.db.transaction(async (m) => {
       const current = await m.findOneOrFail(OrderEntity, { where: { id: order.id }, ...this.db.forUpdate() });
-      const payment = await m.findOneByOrFail(PaymentEntity, { orderId: order.id });
+      // locked like the verifier locks it: two lookups applied at once would record an attempt twice
+      const payment = await m.findOneOrFail(PaymentEntity, { where: { orderId: order.id }, ...this.db.forUpdate() });
       const events = await applyLookup(m, current, payment, lookup, 'LOOKUP');
       const change = checkStatusChange(current.status, 'CANCELED', payment.status);
       if (change.kind !== 'ok') {
@@ -492,5 +503,32 @@ function messageSource(order: OrderEntity, input: SendOrderDetailsInput) {
         : null,
     expiresAt: order.expiresAt,
     expirationDescription: order.expirationDescription,
+    beneficiaries: order.beneficiaries,
+    gatewayFields: order.gatewayFields,
   };
+}
+
+/** A beneficiary as stored: exactly its fields, absent ones null. */
+function beneficiaryOf(b: BeneficiaryInput): BeneficiaryInput {
+  return {
+    name: b.name,
+    addressLine1: b.addressLine1,
+    addressLine2: b.addressLine2 ?? null,
+    city: b.city,
+    state: b.state,
+    country: b.country,
+    postalCode: b.postalCode,
+  };
+}
+
+/** PG fields as stored: only those given (validation allowed only the gateway's own); null if none. */
+function gatewayFieldsOf(fields: GatewayFieldsInput | null | undefined): GatewayFieldsInput | null {
+  if (!fields) return null;
+  const out: GatewayFieldsInput = {};
+  if (fields.notes?.length) out.notes = fields.notes.map((n) => ({ key: n.key, value: n.value }));
+  if (fields.receipt !== null && fields.receipt !== undefined) out.receipt = fields.receipt;
+  if (fields.udf?.length) out.udf = [...fields.udf];
+  if (fields.additionalInfo?.length) out.additionalInfo = [...fields.additionalInfo];
+  if (fields.extra?.length) out.extra = [...fields.extra];
+  return Object.keys(out).length > 0 ? out : null;
 }

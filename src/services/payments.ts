@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { OrderEntity, OrderEventEntity, PaymentEntity, TransactionEntity } from '../db/entities';
 import { formatMoney } from '../domain/money';
+import { matchAttempts } from '../domain/payment-attempts';
 import { canAdvancePayment } from '../domain/payment-status';
 import type { EventSource, PaymentStatus } from '../domain/types';
 import type { LookupPayment } from '../whatsapp/client';
@@ -25,7 +26,8 @@ export async function applyLookup(
   const events: OrderEventEntity[] = [];
   const now = new Date();
   if (!lookup) {
-    if (hint) {
+    // a webhook saying only "pending" without an attempt claims no payment (NEW): nothing to deny
+    if (hint && hint.status !== 'NEW') {
       events.push(
         ...(await recordDiscrepancies(m, order, source, hint.status, [
           `a webhook reported a ${hint.status} payment but WhatsApp's payment lookup has no payment for this order`,
@@ -49,7 +51,8 @@ export async function applyLookup(
   }
   payment.currency = lookup.currency ?? payment.currency;
 
-  const discrepancies: string[] = [];
+  // values WhatsApp answered out of range were left out (never stored); they are still news
+  const discrepancies: string[] = lookup.problems.map((p) => `the payment lookup's ${p}; it was not stored`);
   // a hint behind the lookup is ordinary reordering (pending arriving after captured); a hint the
   // lookup does not lead to (captured while the lookup says failed) is a claim WhatsApp denies
   if (hint && lookup.status && hint.status !== lookup.status && !canAdvancePayment(hint.status, lookup.status)) {
@@ -66,6 +69,9 @@ export async function applyLookup(
   }
   if (lookup.status === 'CAPTURED' && order.status === 'CANCELED') {
     discrepancies.push('a payment was captured on a canceled order: refund it at the payment gateway');
+  }
+  if (lookup.status === 'CAPTURED' && order.expired) {
+    discrepancies.push('a payment was captured on an order that had expired unpaid: fulfil it, or refund it at the payment gateway');
   }
 
   const from = payment.status;
@@ -140,38 +146,45 @@ export async function savePayment(m: EntityManager, payment: PaymentEntity): Pro
   );
 }
 
+/**
+ * Records every attempt the lookup lists (its list is complete and oldest first). A transaction
+ * is not identified by its id alone: every attempt of a payment may carry the same payment
+ * gateway order id and differ only in pg_transaction_id, which an attempt in progress may not
+ * have yet. So the lookup's attempts are matched to the stored ones of the same id, first by
+ * pg_transaction_id, then in order (an attempt seen before without a pg_transaction_id is the
+ * same attempt now that it has one); whatever is left is a new attempt, stored at the next
+ * position. The unique (paymentId, position) index makes two concurrent writers of one new
+ * attempt collide instead of storing it twice.
+ */
 async function upsertTransactions(m: EntityManager, payment: PaymentEntity, lookup: LookupPayment, now: Date): Promise<void> {
-  const existing = await m.find(TransactionEntity, { where: { paymentId: payment.id } });
-  const byId = new Map(existing.map((t) => [t.transactionId, t]));
-  let created = 0;
-  for (const t of lookup.transactions) {
-    if (!t.status) continue;
-    // transactions are listed by createdAt: several first seen in one lookup keep the lookup's
-    // order (oldest first) instead of the random order of their ids
-    const known = byId.get(t.id);
-    const row =
-      known ??
-      m.create(TransactionEntity, { id: randomUUID(), paymentId: payment.id, transactionId: t.id, createdAt: new Date(now.getTime() + created++) });
-    Object.assign(row, {
+  const existing = await m.find(TransactionEntity, { where: { paymentId: payment.id }, order: { position: 'ASC' } });
+  const listed = lookup.transactions.filter((t) => t.status !== null);
+  const matched = matchAttempts(existing, listed);
+  let next = existing.reduce((max, t) => Math.max(max, t.position + 1), 0);
+  for (let i = 0; i < listed.length; i++) {
+    const t = listed[i];
+    const known = matched[i];
+    const values = {
+      transactionId: t.id,
       gateway: t.gateway,
-      pgTransactionId: t.pgTransactionId,
-      status: t.status,
+      pgTransactionId: t.pgTransactionId ?? known?.pgTransactionId ?? null,
+      status: t.status!,
       method: t.method,
       amount: t.amount?.value ?? null,
       amountOffset: t.amount?.offset ?? null,
+      orderAmount: t.orderAmount?.value ?? null,
+      orderAmountOffset: t.orderAmount?.offset ?? null,
       currency: t.currency,
       errorCode: t.errorCode,
       errorReason: t.errorReason,
       upstreamCreatedAt: t.createdAt,
       upstreamUpdatedAt: t.updatedAt,
       updatedAt: now,
-    });
+    };
     if (known) {
-      const { id, paymentId, transactionId, createdAt, ...changes } = row;
-      await m.update(TransactionEntity, { id }, changes);
+      await m.update(TransactionEntity, { id: known.id }, values);
     } else {
-      await insertRows(m, TransactionEntity, row);
-      byId.set(t.id, row);
+      await insertRows(m, TransactionEntity, { id: randomUUID(), paymentId: payment.id, position: next++, createdAt: now, ...values });
     }
   }
 }

@@ -27,6 +27,8 @@ export interface ReconciliationRowData {
   transactionStatus: TransactionStatus | null;
   verified: boolean;
   capturedAt: Date | null;
+  /** Razorpay's receipt sent with the order (what the PG's reports show next to its order) */
+  receipt: string | null;
   /** when the row happened: the transaction's time, or the order's when it has none */
   at: Date;
 }
@@ -39,7 +41,7 @@ export interface ReconciliationPage {
 interface RawRow {
   at: string | Date;
   orderId: string;
-  txKey: string;
+  txKey: number | string;
   referenceId: string;
   paymentConfiguration: string;
   orderGateway: PaymentGateway;
@@ -59,6 +61,8 @@ interface RawRow {
   txAmountOffset: number | null;
   txCurrency: string | null;
   txUpdatedAt: string | Date | null;
+  /** the order's PG fields as stored (JSON text) */
+  gatewayFields: string | null;
 }
 
 /**
@@ -77,7 +81,8 @@ export class ReconciliationService {
       throw new InvalidQueryArgument('filter', 'filter.from must be before filter.to');
     }
     const at = 'COALESCE(t.upstreamCreatedAt, t.createdAt, o.createdAt)';
-    const txKey = "COALESCE(t.transactionId, '')";
+    // the attempt's place: several attempts may share a transactionId (and a second)
+    const txKey = 'COALESCE(t.position, -1)';
     const q = this.db.manager
       .createQueryBuilder(OrderEntity, 'o')
       .innerJoin(PaymentEntity, 'p', 'p.orderId = o.id')
@@ -104,6 +109,7 @@ export class ReconciliationService {
       .addSelect('t.amountOffset', 'txAmountOffset')
       .addSelect('t.currency', 'txCurrency')
       .addSelect('t.upstreamUpdatedAt', 'txUpdatedAt')
+      .addSelect('o.gatewayFields', 'gatewayFields')
       .where(`${at} >= :from`, { from: this.db.param(filter.from) })
       .andWhere(`${at} < :to`, { to: this.db.param(filter.to) });
     const scope = scopedBusinessId(ctx);
@@ -111,20 +117,20 @@ export class ReconciliationService {
     if (filter.paymentConfiguration) q.andWhere('o.paymentConfiguration = :pc', { pc: filter.paymentConfiguration });
     if (filter.paymentStatus?.length) q.andWhere('p.status IN (:...ps)', { ps: filter.paymentStatus });
     if (after) {
-      const { at: cursorAt, keys } = decodeCursor(after, ['uuid', 'text']);
-      const c = { at: cursorAt, orderId: keys[0], txKey: keys[1] };
+      const { at: cursorAt, keys } = decodeCursor(after, ['uuid', 'position']);
+      const c = { at: cursorAt, orderId: keys[0] as string, position: keys[1] as number };
       const cAt = this.db.param(c.at);
       q.andWhere(
         new Brackets((w) =>
           w
             .where(`${at} > :cAt`, { cAt })
             .orWhere(`(${at} = :cAt AND o.id > :cOrder)`, { cOrder: c.orderId })
-            .orWhere(`(${at} = :cAt AND o.id = :cOrder AND ${txKey} > :cTx)`, { cTx: c.txKey }),
+            .orWhere(`(${at} = :cAt AND o.id = :cOrder AND ${txKey} > :cTx)`, { cTx: c.position }),
         ),
       );
     }
     const raw = await q.orderBy('at', 'ASC').addOrderBy('"orderId"', 'ASC').addOrderBy('"txKey"', 'ASC').limit(first + 1).getRawMany<RawRow>();
-    const rows = raw.slice(0, first).map((r) => ({ cursor: encodeCursor(this.toDate(r.at), r.orderId, r.txKey), node: this.toRow(r) }));
+    const rows = raw.slice(0, first).map((r) => ({ cursor: encodeCursor(this.toDate(r.at), r.orderId, Number(r.txKey)), node: this.toRow(r) }));
     return {
       edges: rows,
       pageInfo: {
@@ -162,6 +168,7 @@ export class ReconciliationService {
       transactionStatus: r.txStatus,
       verified: r.verified === true || r.verified === 1,
       capturedAt: captured && r.txUpdatedAt ? this.toDate(r.txUpdatedAt) : null,
+      receipt: receiptOf(r.gatewayFields),
       at: this.toDate(r.at),
     };
   }
@@ -171,6 +178,12 @@ export class ReconciliationService {
     if (v instanceof Date) return v;
     return new Date(v.includes('T') ? v : v.replace(' ', 'T') + 'Z');
   }
+}
+
+function receiptOf(gatewayFields: string | null): string | null {
+  if (!gatewayFields) return null;
+  const receipt = (JSON.parse(gatewayFields) as { receipt?: unknown }).receipt;
+  return typeof receipt === 'string' ? receipt : null;
 }
 
 const CSV_COLUMNS = [
@@ -187,6 +200,7 @@ const CSV_COLUMNS = [
   'verified',
   'captured_at',
   'at',
+  'receipt',
 ] as const;
 
 /** RFC 4180 CSV; amounts as decimals (the way settlement reports show them). */
@@ -210,11 +224,12 @@ export function csvLine(row: ReconciliationRowData, format: (value: number, offs
     row.capturedAt?.toISOString() ?? '',
     row.at.toISOString(),
   ];
-  return cells.map(csvCell).join(',') + '\r\n';
+  // the receipt is the merchant's free text: a leading '-' could start a formula too
+  return [...cells.map((c) => csvCell(c)), csvCell(row.receipt ?? '', /^[-=+@\t\r]/)].join(',') + '\r\n';
 }
 
-function csvCell(value: string): string {
+function csvCell(value: string, formula = /^[=+@\t\r]/): string {
   // a leading = + @ would run as a formula in a spreadsheet; ids and amounts never start so
-  const safe = /^[=+@\t\r]/.test(value) ? `'${value}` : value;
+  const safe = formula.test(value) ? `'${value}` : value;
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }

@@ -10,6 +10,7 @@ import type { EventBus } from './events';
 import type { OrderQueries } from './order-queries';
 import { applyLookup, savePayment } from './payments';
 import type { UpstreamClients } from './upstream';
+import { claimDueRows } from './due-claims';
 import { WorkerLoop } from './worker-loop';
 
 /**
@@ -63,41 +64,11 @@ export class PaymentVerifier {
    * of `limit`: 50 lookups per quarter second however fast the lookups were.)
    */
   async pass(limit = 50): Promise<void> {
-    for (;;) {
-      const now = new Date();
-      const due = await this.db.manager
-        .createQueryBuilder(PaymentEntity, 'p')
-        .select('p.id', 'id')
-        .where('p.verifyAfter IS NOT NULL')
-        .andWhere('p.verifyAfter <= :now', { now: this.db.param(now) })
-        .orderBy('p.verifyAfter', 'ASC')
-        .limit(limit)
-        .getRawMany<{ id: string }>();
-      await Promise.all(
-        due.map(async ({ id }) => {
-          if (this.loop.stopped) return;
-          const lease = new Date(now.getTime() + this.options.leaseMs);
-          const claimed = await this.claim(id, now, lease);
-          if (claimed) await this.verifyClaimed(claimed, lease);
-        }),
-      );
-      if (due.length < limit || this.loop.stopped) return;
-    }
-  }
-
-  /** Moves verifyAfter past the lease if it is still due: whoever moves it owns this attempt. */
-  private async claim(id: string, now: Date, lease: Date): Promise<PaymentEntity | null> {
-    const result = await this.db.transaction((m) =>
-      m
-        .createQueryBuilder()
-        .update(PaymentEntity)
-        .set({ verifyAfter: lease })
-        .where('id = :id', { id })
-        .andWhere('verifyAfter IS NOT NULL AND verifyAfter <= :now', { now: this.db.param(now) })
-        .execute(),
-    );
-    if ((result.affected ?? 0) !== 1) return null;
-    return this.db.manager.findOneBy(PaymentEntity, { id });
+    const options = { limit, leaseMs: this.options.leaseMs, stopped: () => this.loop.stopped };
+    await claimDueRows(this.db, PaymentEntity, 'verifyAfter', options, async (id, lease) => {
+      const payment = await this.db.manager.findOneBy(PaymentEntity, { id });
+      if (payment) await this.verifyClaimed(payment, lease);
+    });
   }
 
   private async verifyClaimed(payment: PaymentEntity, lease: Date): Promise<void> {

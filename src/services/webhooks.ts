@@ -21,6 +21,7 @@ import {
   WebhookError,
   WebhookUpdate,
 } from '../whatsapp/webhook-parser';
+import type { WebhookAuthMechanism } from '../domain/types';
 import type { Directory } from './directory';
 import { EventBus, recordEvent } from './events';
 import { undoRefusedStatusChange } from './message-sending';
@@ -56,7 +57,7 @@ export class WebhookInbox {
   stop = () => this.loop.stop();
   kick = () => this.loop.kick();
 
-  async store(rawBody: Buffer, authenticatedBy: 'SIGNATURE' | 'TOKEN'): Promise<string> {
+  async store(rawBody: Buffer, authenticatedBy: WebhookAuthMechanism): Promise<string> {
     const id = randomUUID();
     await this.db.transaction((m) =>
       insertRows(m, ReceivedWebhookEntity, {
@@ -129,23 +130,31 @@ export class WebhookInbox {
           problem = 'the body is not JSON';
         }
         const notes: string[] = [];
+        let outOfRange: string[] = [];
         if (!problem) {
           const parsed = parseWebhook(body);
           problem = parsed.malformed;
+          outOfRange = parsed.problems;
           for (const update of parsed.updates) {
             const outcome = await this.apply(m, update, published);
             if (outcome === 'verify') verifyDue = true;
             else if (outcome) notes.push(outcome);
           }
         }
+        // Values out of range were left out by the parser (storing them would break reads, or fail
+        // on PostgreSQL and retry the webhook forever); the rest was applied. The webhook is FAILED
+        // so that someone looks at it, with the reason.
+        if (!problem && outOfRange.length > 0) {
+          problem = `values out of range were left out, the rest was applied: ${outOfRange.join('; ')}`;
+        }
         webhook.attempts += 1;
         webhook.state = problem ? 'FAILED' : 'PROCESSED';
-        webhook.error = problem ?? (notes.length ? notes.join('; ').slice(0, 2000) : null);
+        webhook.error = (problem ? [problem, ...notes] : notes).join('; ').slice(0, 2000) || null;
         webhook.processedAt = new Date();
         webhook.lockedUntil = null;
         const { attempts, state, error, processedAt, lockedUntil } = webhook;
         await m.update(ReceivedWebhookEntity, { id }, { attempts, state, error, processedAt, lockedUntil });
-        if (problem) this.logger.warn({ webhookId: id, problem }, 'authenticated webhook is malformed; kept, not applied');
+        if (problem) this.logger.warn({ webhookId: id, problem }, 'authenticated webhook is malformed or out of range; kept as FAILED');
         else if (notes.length) this.logger.info({ webhookId: id, notes }, 'webhook processed with parts that changed nothing');
       });
     } catch (err) {
@@ -193,9 +202,15 @@ export class WebhookInbox {
     update: MessageStatusWebhookUpdate,
     published: OrderEventEntity[],
   ): Promise<string | null> {
-    const message = await m.findOne(OutboundMessageEntity, { where: { wamid: update.wamid }, ...this.db.forUpdate() });
-    if (!message) return `no message with wamid ${update.wamid}`;
-    const order = await m.findOneByOrFail(OrderEntity, { id: message.orderId });
+    // A wamid alone is not proof of whose message it is: the status must come under the phone
+    // number that sent the message (webhooks of one app carry every business's numbers).
+    const message = update.phoneNumberId
+      ? await m.findOne(OutboundMessageEntity, { where: { wamid: update.wamid }, ...this.db.forUpdate() })
+      : null;
+    const order = message ? await m.findOneByOrFail(OrderEntity, { id: message.orderId }) : null;
+    if (!message || !order || order.phoneNumberId !== update.phoneNumberId) {
+      return `no message with wamid ${update.wamid} sent from phone number ${update.phoneNumberId ?? '(none given)'}`;
+    }
     if (!canAdvanceMessage(message.status, update.status)) return null; // duplicate or late: never backwards
     const from = message.status;
     const error = update.errors[0];

@@ -6,7 +6,7 @@
 
 import type { UpstreamProvider } from '../domain/types';
 import { type LookupPayment, parseLookupResponse } from './lookup';
-import { classifyUpstreamFailure, parseGraphErrorEnvelope, UpstreamError } from './upstream-error';
+import { classifyUpstreamFailure, parseErrorsArray, parseGraphErrorEnvelope, UpstreamError } from './upstream-error';
 
 export type { LookupPayment, LookupTransaction } from './lookup';
 
@@ -35,8 +35,8 @@ export interface WhatsAppClientOptions {
 }
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
-/** the longest wamid the gateway stores (outbound_messages.wamid) */
-export const MAX_WAMID_LENGTH = 255;
+/** outbound_messages.wamid */
+const MAX_WAMID = 255;
 
 interface Endpoints {
   messages: string;
@@ -134,20 +134,28 @@ export function createWhatsAppClient(opts: WhatsAppClientOptions): WhatsAppClien
       if (typeof id !== 'string' || id === '') {
         throw classifyUpstreamFailure({ kind: 'protocol', httpStatus: answer.status, message: 'no messages[0].id (wamid) in the answer' });
       }
-      // a wamid is some 60 characters; one that would not fit where wamids are kept is not one
-      if (id.length > MAX_WAMID_LENGTH) {
-        throw classifyUpstreamFailure({ kind: 'protocol', httpStatus: answer.status, message: `messages[0].id is ${id.length} characters long, not a wamid` });
+      // a wamid is stored (and matched on) in a 255-character column: one that could not be is
+      // no proof of acceptance the gateway can keep
+      // eslint-disable-next-line no-control-regex
+      if (id.length > MAX_WAMID || /[\u0000-\u001f\u007f]/.test(id)) {
+        throw classifyUpstreamFailure({ kind: 'protocol', httpStatus: answer.status, message: `messages[0].id is not a wamid the gateway can keep (${id.length} characters, at most ${MAX_WAMID}, no control characters)` });
       }
       return { wamid: id };
     },
 
     async lookupPayment(configurationName, referenceId) {
       const answer = await call('GET', ep.payment(configurationName, referenceId));
-      // Only a Graph-shaped 404 means "no such payment"; a bare 404 page means a wrong base URL,
-      // and reading that as "not paid" could let an order be canceled after the customer paid.
-      if (answer.status === 404 && parseGraphErrorEnvelope(answer.body) !== null) return null;
+      // Only a 404 in one of WhatsApp's error shapes means "no such payment"; a bare 404 page
+      // means a wrong base URL, and reading that as "not paid" could let an order be canceled
+      // after the customer paid.
+      const errorBody = parseGraphErrorEnvelope(answer.body) ?? parseErrorsArray(answer.body);
+      if (answer.status === 404 && errorBody !== null) return null;
       if (!ok(answer.status)) throw classifyUpstreamFailure({ kind: 'http', httpStatus: answer.status, body: answer.body });
       if (!answer.json) throw classifyUpstreamFailure({ kind: 'protocol', httpStatus: answer.status, message: 'lookup answer is not JSON' });
+      // the lookup's documented error body, sent with a 2xx status: an error all the same
+      if (errorBody !== null && !isPaymentBody(answer.body)) {
+        throw classifyUpstreamFailure({ kind: 'http', httpStatus: answer.status, body: answer.body });
+      }
       try {
         return parseLookupResponse(answer.body, referenceId);
       } catch (err) {
@@ -155,6 +163,11 @@ export function createWhatsAppClient(opts: WhatsAppClientOptions): WhatsAppClien
       }
     },
   };
+}
+
+/** Whether a 2xx body carries a payment (or the empty list), as opposed to only errors. */
+function isPaymentBody(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && ('payments' in body || 'reference_id' in body || 'status' in body);
 }
 
 export { UpstreamError };

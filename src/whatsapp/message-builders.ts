@@ -4,9 +4,11 @@
 // so a stored outbound payload reads like the documentation and tests can compare JSON text.
 // Optional keys are omitted, never sent as null: WhatsApp rejects nulls in several places.
 
-import type { AddressInput, GoodsType, OrderStatus, PaymentGateway } from '../domain/types';
+import { aboveUpiLimit } from '../domain/money';
+import type { AddressInput, BeneficiaryInput, GatewayFieldsInput, GoodsType, OrderStatus, PaymentGateway } from '../domain/types';
 import type {
   WireAddress,
+  WireBeneficiary,
   WireCharge,
   WireDiscount,
   WireMoney,
@@ -14,6 +16,7 @@ import type {
   WireOrderDetailsParameters,
   WireOrderItem,
   WireOrderStatusMessage,
+  WirePaymentSetting,
 } from './wire-types';
 import {
   type PartiallyShippedSpelling,
@@ -37,7 +40,7 @@ export interface OrderDetailsMessageSource {
   /** minor units per currency unit; every amount below is in these units */
   offset: number;
   items: Array<{
-    retailerId: string;
+    retailerId?: string | null;
     name: string;
     amount: number;
     saleAmount?: number | null;
@@ -53,6 +56,9 @@ export interface OrderDetailsMessageSource {
   discount?: { value: number; description?: string | null; programName?: string | null } | null;
   expiresAt?: Date | null;
   expirationDescription?: string | null;
+  beneficiaries?: BeneficiaryInput[] | null;
+  /** only those of the order's own gateway (validated before) */
+  gatewayFields?: GatewayFieldsInput | null;
 }
 
 export interface OrderStatusMessageSource {
@@ -103,17 +109,26 @@ function address(src: AddressInput): WireAddress {
 }
 
 function item(src: OrderDetailsMessageSource['items'][number], offset: number): WireOrderItem {
-  const out: Partial<WireOrderItem> = {
-    retailer_id: src.retailerId,
-    name: src.name,
-    amount: money(src.amount, offset),
-  };
+  const out: Partial<WireOrderItem> = {};
+  if (present(src.retailerId)) out.retailer_id = src.retailerId;
+  out.name = src.name;
+  out.amount = money(src.amount, offset);
   if (present(src.saleAmount)) out.sale_amount = money(src.saleAmount, offset);
   out.quantity = src.quantity;
   if (present(src.countryOfOrigin)) out.country_of_origin = src.countryOfOrigin;
   if (present(src.importerName)) out.importer_name = src.importerName;
   if (present(src.importerAddress)) out.importer_address = address(src.importerAddress);
   return out as WireOrderItem;
+}
+
+function parameters(src: OrderDetailsMessageSource): WireOrderDetailsParameters {
+  const out: Partial<WireOrderDetailsParameters> = { reference_id: src.referenceId, type: toWireGoodsType(src.type) };
+  if (src.beneficiaries?.length) out.beneficiaries = src.beneficiaries.map(beneficiary);
+  out.payment_settings = [paymentSetting(src)];
+  out.currency = src.currency;
+  out.total_amount = money(src.total, src.offset);
+  out.order = order(src);
+  return out as WireOrderDetailsParameters;
 }
 
 function order(src: OrderDetailsMessageSource): WireOrderDetailsParameters['order'] {
@@ -125,10 +140,59 @@ function order(src: OrderDetailsMessageSource): WireOrderDetailsParameters['orde
   }
   out.items = src.items.map((i) => item(i, src.offset));
   out.subtotal = money(src.subtotal, src.offset);
-  if (present(src.tax)) out.tax = charge(src.tax, src.offset);
+  // WhatsApp requires tax: an order without any says 0
+  out.tax = charge(src.tax ?? { value: 0 }, src.offset);
   if (present(src.shipping)) out.shipping = charge(src.shipping, src.offset);
   if (present(src.discount)) out.discount = discount(src.discount, src.offset);
   return out as WireOrderDetailsParameters['order'];
+}
+
+function beneficiary(src: BeneficiaryInput): WireBeneficiary {
+  const out: Partial<WireBeneficiary> = { name: src.name, address_line1: src.addressLine1 };
+  if (present(src.addressLine2)) out.address_line2 = src.addressLine2;
+  out.city = src.city;
+  out.state = src.state;
+  out.country = src.country;
+  out.postal_code = src.postalCode;
+  return out as WireBeneficiary;
+}
+
+/** `values` as key1, key2 ... in order, leaving out empty ones (an unset udf2 between udf1 and udf3). */
+function numbered(prefix: string, values: string[] | null | undefined): Record<string, string> | null {
+  const out: Record<string, string> = {};
+  (values ?? []).forEach((v, i) => {
+    if (present(v)) out[`${prefix}${i + 1}`] = v;
+  });
+  return Object.keys(out).length > 0 ? out : null;
+}
+
+/** payment_gateway.<gateway>: the order's PG fields, only for its own gateway; null when it has none. */
+function pgFields(gateway: PaymentGateway, fields: GatewayFieldsInput | null | undefined): Record<string, unknown> | null {
+  if (!fields) return null;
+  switch (gateway) {
+    case 'RAZORPAY': {
+      const out: Record<string, unknown> = {};
+      if (present(fields.receipt)) out.receipt = fields.receipt;
+      if (fields.notes?.length) out.notes = Object.fromEntries(fields.notes.map((n) => [n.key, n.value]));
+      return Object.keys(out).length > 0 ? out : null;
+    }
+    case 'PAYU':
+      return numbered('udf', fields.udf);
+    case 'BILLDESK':
+      return numbered('additional_info', fields.additionalInfo);
+    case 'ZAAKPAY':
+      return numbered('extra', fields.extra);
+  }
+}
+
+function paymentSetting(src: OrderDetailsMessageSource): WirePaymentSetting {
+  const wireGateway = toWireGateway(src.gateway);
+  const gateway: Record<string, unknown> = { type: wireGateway, configuration_name: src.paymentConfiguration };
+  const fields = pgFields(src.gateway, src.gatewayFields);
+  if (fields) gateway[wireGateway] = fields;
+  // UPI cannot pay above INR 5,00,000: the customer must get the payment gateway's web checkout
+  if (aboveUpiLimit(src.total, src.offset)) gateway.enabled_payment_options = ['web'];
+  return { type: 'payment_gateway', payment_gateway: gateway as unknown as WirePaymentSetting['payment_gateway'] };
 }
 
 export function buildOrderDetailsMessage(src: OrderDetailsMessageSource): WireOrderDetailsMessage {
@@ -138,19 +202,7 @@ export function buildOrderDetailsMessage(src: OrderDetailsMessageSource): WireOr
   if (present(src.footer)) interactive.footer = { text: src.footer };
   interactive.action = {
     name: 'review_and_pay',
-    parameters: {
-      reference_id: src.referenceId,
-      type: toWireGoodsType(src.type),
-      payment_settings: [
-        {
-          type: 'payment_gateway',
-          payment_gateway: { type: toWireGateway(src.gateway), configuration_name: src.paymentConfiguration },
-        },
-      ],
-      currency: src.currency,
-      total_amount: money(src.total, src.offset),
-      order: order(src),
-    },
+    parameters: parameters(src),
   };
   return {
     messaging_product: 'whatsapp',

@@ -63,18 +63,29 @@ export interface GraphError {
   fbtraceId?: string;
 }
 
+/**
+ * A text of WhatsApp's error body as the gateway can keep it (it ends up in errorMessage columns):
+ * without control characters, which PostgreSQL refuses (NUL) or which have no place in a message.
+ */
 function str(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
+  if (typeof value !== 'string') return undefined;
+  // eslint-disable-next-line no-control-regex
+  const clean = value.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '');
+  return clean !== '' ? clean : undefined;
 }
 
+/**
+ * An error code as the gateway can keep it: a whole number that fits the 32-bit column it is
+ * stored in (outbound_messages.errorCode) and GraphQL's Int. A code out of that range is left
+ * out; the message text still carries it.
+ */
 function int(value: unknown): number | undefined {
-  if (typeof value === 'number' && Number.isInteger(value)) return value;
-  if (typeof value === 'string' && /^\d+$/.test(value)) return Number(value);
-  return undefined;
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d{1,10}$/.test(value) ? Number(value) : NaN;
+  return Number.isInteger(n) && n >= 0 && n <= 2147483647 ? n : undefined;
 }
 
-/** Reads the Graph error envelope ({ error: { code, message, error_data.details, fbtrace_id } }); null if the body is not one. */
-export function parseGraphErrorEnvelope(body: unknown): GraphError | null {
+/** An answer body (parsed, or JSON text) as an object; null when it is not one. */
+function jsonObject(body: unknown): Record<string, unknown> | null {
   if (typeof body === 'string') {
     try {
       body = JSON.parse(body);
@@ -82,8 +93,12 @@ export function parseGraphErrorEnvelope(body: unknown): GraphError | null {
       return null;
     }
   }
-  if (typeof body !== 'object' || body === null) return null;
-  const error = (body as { error?: unknown }).error;
+  return typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : null;
+}
+
+/** Reads the Graph error envelope ({ error: { code, message, error_data.details, fbtrace_id } }); null if the body is not one. */
+export function parseGraphErrorEnvelope(body: unknown): GraphError | null {
+  const error = jsonObject(body)?.error;
   if (typeof error !== 'object' || error === null) return null;
   const e = error as Record<string, unknown>;
   const data = typeof e.error_data === 'object' && e.error_data !== null ? (e.error_data as Record<string, unknown>) : {};
@@ -95,6 +110,19 @@ export function parseGraphErrorEnvelope(body: unknown): GraphError | null {
     details: str(data.details) ?? (typeof e.error_data === 'string' ? str(e.error_data) : undefined),
     fbtraceId: str(e.fbtrace_id),
   };
+}
+
+/**
+ * Reads the error body the payment lookup documents ({ errors: [{ code, title, details }] }, not
+ * Graph's envelope); null if the body is not one. The first error is the one reported.
+ */
+export function parseErrorsArray(body: unknown): GraphError | null {
+  const errors = jsonObject(body)?.errors;
+  if (!Array.isArray(errors) || errors.length === 0) return null;
+  const first = errors[0];
+  if (typeof first !== 'object' || first === null) return null;
+  const e = first as Record<string, unknown>;
+  return { code: int(e.code), message: str(e.title)?.slice(0, MAX_RAW_DETAILS), details: str(e.details)?.slice(0, MAX_RAW_DETAILS) };
 }
 
 export type UpstreamFailure =
@@ -179,14 +207,18 @@ export function classifyUpstreamFailure(failure: UpstreamFailure): UpstreamError
       });
     case 'http': {
       const { httpStatus } = failure;
-      const graph = parseGraphErrorEnvelope(failure.body);
+      const envelope = parseGraphErrorEnvelope(failure.body);
+      const listed = envelope === null ? parseErrorsArray(failure.body) : null;
+      const graph = envelope ?? listed;
       const whatsappCode = graph?.code;
       const details =
         graph?.details ??
-        (graph === null && typeof failure.body === 'string' && failure.body.trim() !== ''
-          ? failure.body.trim().slice(0, MAX_RAW_DETAILS)
-          : undefined);
-      const temporary = httpStatus >= 500 || httpStatus === 429 || isTemporaryWhatsAppCode(whatsappCode);
+        (graph === null && typeof failure.body === 'string' ? str(failure.body.trim())?.slice(0, MAX_RAW_DETAILS) : undefined);
+      // the lookup's own error body carries HTTP-like codes ("code": 500, "Generic error"): a 5xx
+      // there is temporary too, even when the status line says otherwise
+      const listedServerError = listed?.code !== undefined && listed.code >= 500 && listed.code <= 599;
+      const temporary =
+        httpStatus >= 500 || httpStatus === 429 || isTemporaryWhatsAppCode(whatsappCode) || listedServerError;
       const what = [
         `HTTP ${httpStatus}`,
         whatsappCode === undefined ? undefined : `code ${whatsappCode}`,

@@ -1,22 +1,27 @@
 // Authentication of POST /webhooks/whatsapp, done on the exact raw bytes before anything parses
-// them. Two mechanisms (DESIGN.md, wire/README.md):
+// them. Three mechanisms (DESIGN.md, wire/README.md):
 //   - X-Hub-Signature-256: "sha256=" + hex HMAC-SHA256 of the raw body keyed with the app secret
 //     (Meta's Cloud API signs every webhook this way);
-//   - X-Webhook-Token: a shared secret header (360dialog forwards webhooks without a signature the
-//     gateway could check, so a configured secret header is the only proof there).
-// A webhook is accepted when EITHER configured mechanism verifies. Comparisons are constant-time
-// and nothing here throws on odd input: a malformed header is just a header that does not verify.
+//   - x-360dialog-signature: hex HMAC-SHA256 of the raw body keyed with the partner's secret, bare
+//     or with the same "sha256=" prefix (360dialog signs what it forwards to partners);
+//   - X-Webhook-Token: a shared secret header, the fallback where no signature can be checked.
+// A webhook is accepted when ANY configured mechanism verifies. Comparisons are constant-time and
+// nothing here throws on odd input: a malformed header is just a header that does not verify.
 // Reasons never echo a secret or the header values received.
 
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { WebhookAuthMechanism } from '../domain/types';
 
-export type WebhookAuthResult = { ok: true; by: 'SIGNATURE' | 'TOKEN' } | { ok: false; reason: string };
+export type { WebhookAuthMechanism };
+export type WebhookAuthResult = { ok: true; by: WebhookAuthMechanism } | { ok: false; reason: string };
 
 export interface WebhookAuthHeaders {
   /** the X-Hub-Signature-256 header as Node gives it (an array when a framework kept duplicates) */
   signature?: string | string[];
   /** the X-Webhook-Token header */
   token?: string | string[];
+  /** the x-360dialog-signature header */
+  dialog360Signature?: string | string[];
 }
 
 export interface WebhookSecrets {
@@ -24,6 +29,8 @@ export interface WebhookSecrets {
   appSecret: string | null;
   /** WHATSAPP_WEBHOOK_TOKEN; null (or empty) = the token header is not accepted */
   webhookToken: string | null;
+  /** DIALOG360_WEBHOOK_SECRET; null (or empty, or left out) = 360dialog signatures are not checked */
+  dialog360Secret?: string | null;
 }
 
 const SIGNATURE_PREFIX = 'sha256=';
@@ -32,17 +39,22 @@ const SIGNATURE_HEX = /^[0-9a-fA-F]{64}$/;
 
 type Check = 'absent' | 'ok' | 'wrong' | 'duplicated';
 
-function checkSignature(rawBody: Buffer, header: string | string[] | undefined, appSecret: string): Check {
+/**
+ * An HMAC-SHA256 signature header of the raw body. Meta's always carries the "sha256=" prefix;
+ * 360dialog's has been seen with and without it (`prefix: 'optional'`).
+ */
+function checkSignature(rawBody: Buffer, header: string | string[] | undefined, secret: string, prefix: 'required' | 'optional' = 'required'): Check {
   if (header === undefined) return 'absent';
   // Node joins duplicated custom headers into one string (which then fails the format check);
   // an array means something upstream kept both values. Which one would be "the" signature is
   // ambiguous, so neither counts.
   if (Array.isArray(header)) return 'duplicated';
   const value = header.trim();
-  if (!value.startsWith(SIGNATURE_PREFIX)) return 'wrong';
-  const hex = value.slice(SIGNATURE_PREFIX.length);
+  const prefixed = value.startsWith(SIGNATURE_PREFIX);
+  if (!prefixed && prefix === 'required') return 'wrong';
+  const hex = prefixed ? value.slice(SIGNATURE_PREFIX.length) : value;
   if (!SIGNATURE_HEX.test(hex)) return 'wrong';
-  const expected = createHmac('sha256', appSecret).update(rawBody).digest();
+  const expected = createHmac('sha256', secret).update(rawBody).digest();
   const given = Buffer.from(hex, 'hex');
   // Both are 32 bytes here (the regex fixed the length), which timingSafeEqual requires.
   return given.length === expected.length && timingSafeEqual(given, expected) ? 'ok' : 'wrong';
@@ -70,7 +82,8 @@ export function authenticateWebhook(
   // An empty secret would make the HMAC (or the token) computable by anyone: treat it as unset.
   const appSecret = secrets.appSecret ? secrets.appSecret : null;
   const webhookToken = secrets.webhookToken ? secrets.webhookToken : null;
-  if (appSecret === null && webhookToken === null) return { ok: false, reason: 'no webhook secret is configured' };
+  const dialog360Secret = secrets.dialog360Secret ? secrets.dialog360Secret : null;
+  if (appSecret === null && webhookToken === null && dialog360Secret === null) return { ok: false, reason: 'no webhook secret is configured' };
   if (!Buffer.isBuffer(rawBody)) {
     // Typically a JSON body parser ran before this route; the signature cannot be checked then.
     return { ok: false, reason: 'the raw request body is not available (read it before any body parser)' };
@@ -78,19 +91,25 @@ export function authenticateWebhook(
 
   const signature = appSecret === null ? 'absent' : checkSignature(rawBody, headers.signature, appSecret);
   if (signature === 'ok') return { ok: true, by: 'SIGNATURE' };
+  const dialog360 = dialog360Secret === null ? 'absent' : checkSignature(rawBody, headers.dialog360Signature, dialog360Secret, 'optional');
+  if (dialog360 === 'ok') return { ok: true, by: 'DIALOG360_SIGNATURE' };
   const token = webhookToken === null ? 'absent' : checkToken(headers.token, webhookToken);
   if (token === 'ok') return { ok: true, by: 'TOKEN' };
 
   const problems: string[] = [];
   if (signature === 'wrong') problems.push('X-Hub-Signature-256 does not match the body');
   if (signature === 'duplicated') problems.push('X-Hub-Signature-256 is sent more than once');
+  if (dialog360 === 'wrong') problems.push('x-360dialog-signature does not match the body');
+  if (dialog360 === 'duplicated') problems.push('x-360dialog-signature is sent more than once');
   if (token === 'wrong') problems.push('X-Webhook-Token is wrong');
   if (token === 'duplicated') problems.push('X-Webhook-Token is sent more than once');
   if (problems.length > 0) return { ok: false, reason: problems.join('; ') };
 
   // Nothing usable was sent: name only the header(s) this gateway would accept.
-  if (appSecret !== null && webhookToken !== null) {
-    return { ok: false, reason: 'missing X-Hub-Signature-256 (or X-Webhook-Token)' };
-  }
-  return { ok: false, reason: appSecret !== null ? 'missing X-Hub-Signature-256' : 'missing X-Webhook-Token' };
+  const accepted = [
+    appSecret !== null ? 'X-Hub-Signature-256' : null,
+    dialog360Secret !== null ? 'x-360dialog-signature' : null,
+    webhookToken !== null ? 'X-Webhook-Token' : null,
+  ].filter((h): h is string => h !== null);
+  return { ok: false, reason: accepted.length === 1 ? `missing ${accepted[0]}` : `missing ${accepted[0]} (or ${accepted.slice(1).join(', or ')})` };
 }

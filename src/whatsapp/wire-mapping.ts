@@ -3,14 +3,9 @@
 // mappings never throw: an unknown wire value becomes null so the caller can keep the raw value
 // and decide (a payment webhook with an unknown status is still a hint to look the payment up).
 
-import type {
-  GoodsType,
-  OrderStatus,
-  PaymentGateway,
-  PaymentStatus,
-  TransactionStatus,
-} from '../domain/types';
-import type { WireGateway, WireGoodsType, WireMoney, WireOrderStatus } from './wire-types';
+import type { WirePaymentStatus } from '../domain/payment-status';
+import type { GoodsType, OrderStatus, PaymentGateway, TransactionStatus } from '../domain/types';
+import type { WireGateway, WireGoodsType, WireOrderStatus } from './wire-types';
 
 export type PartiallyShippedSpelling = 'partially_shipped' | 'partially-shipped';
 
@@ -49,16 +44,21 @@ export function fromWireOrderStatus(value: unknown): OrderStatus | null {
   return key !== null && Object.hasOwn(ORDER_STATUS_BY_WIRE, key) ? ORDER_STATUS_BY_WIRE[key] : null;
 }
 
-const PAYMENT_STATUS_BY_WIRE: Record<string, PaymentStatus> = {
-  new: 'NEW',
-  pending: 'PENDING',
-  captured: 'CAPTURED',
-  failed: 'FAILED',
-  canceled: 'CANCELED',
-  cancelled: 'CANCELED',
+const PAYMENT_STATUS_BY_WIRE: Record<string, WirePaymentStatus> = {
+  new: 'new',
+  pending: 'pending',
+  captured: 'captured',
+  failed: 'failed',
+  canceled: 'canceled',
+  cancelled: 'canceled',
 };
 
-export function fromWirePaymentStatus(value: unknown): PaymentStatus | null {
+/**
+ * The payment status word as WhatsApp's vocabulary knows it (lenient about case and spelling);
+ * null for a word it does not. The gateway's PaymentStatus also needs the transactions: see
+ * derivePaymentStatus.
+ */
+export function fromWirePaymentStatus(value: unknown): WirePaymentStatus | null {
   const key = normalise(value);
   return key !== null && Object.hasOwn(PAYMENT_STATUS_BY_WIRE, key) ? PAYMENT_STATUS_BY_WIRE[key] : null;
 }
@@ -86,44 +86,13 @@ export function fromWireGateway(value: unknown): PaymentGateway | null {
   return key !== null && Object.hasOwn(GATEWAY_BY_WIRE, key) ? GATEWAY_BY_WIRE[key] : null;
 }
 
-/** Epoch seconds as a string or a number (both occur) → Date; anything else → null. */
-export function fromWireTimestamp(value: unknown): Date | null {
-  const seconds =
-    typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
-  return Number.isFinite(seconds) && seconds >= 0 ? new Date(seconds * 1000) : null;
-}
-
 /** Date → epoch seconds as a string, as order_details' expiration.timestamp wants it. */
 export function toWireTimestamp(date: Date): string {
   return String(Math.floor(date.getTime() / 1000));
-}
-
-function toInteger(value: unknown): number | null {
-  if (typeof value === 'number') return Number.isSafeInteger(value) ? value : null;
-  if (typeof value === 'string' && /^-?\d+$/.test(value.trim())) {
-    const n = Number(value);
-    return Number.isSafeInteger(n) ? n : null;
-  }
-  return null;
-}
-
-/** { value, offset } with integer values (numeric strings tolerated) → WireMoney; else null. */
-export function fromWireMoney(value: unknown): WireMoney | null {
-  if (typeof value !== 'object' || value === null) return null;
-  const v = toInteger((value as Record<string, unknown>).value);
-  const o = toInteger((value as Record<string, unknown>).offset);
-  return v === null || o === null || o <= 0 ? null : { value: v, offset: o };
 }
 
 export type Json = Record<string, unknown>;
 
 export function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** A non-empty string, or a finite number as text (ids arrive either way); else null. */
-export function text(value: unknown): string | null {
-  if (typeof value === 'string' && value !== '') return value;
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  return null;
 }

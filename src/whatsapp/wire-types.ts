@@ -28,7 +28,8 @@ export interface WireAddress {
 }
 
 export interface WireOrderItem {
-  retailer_id: string;
+  /** optional in WhatsApp's items */
+  retailer_id?: string;
   name: string;
   amount: WireMoney;
   sale_amount?: WireMoney;
@@ -49,14 +50,40 @@ export type WireOrderStatus =
   | 'completed'
   | 'canceled';
 
+/** A recipient of shipped physical goods (order_details' `beneficiaries`). */
+export interface WireBeneficiary {
+  name: string;
+  address_line1: string;
+  address_line2?: string;
+  city: string;
+  state: string;
+  /** "India" */
+  country: string;
+  /** 6 digits */
+  postal_code: string;
+}
+
+/** PG fields, under payment_gateway.<type>: each gateway's own. */
+export interface WirePgFields {
+  razorpay?: { receipt?: string; notes?: Record<string, string> };
+  payu?: { udf1?: string; udf2?: string; udf3?: string; udf4?: string };
+  billdesk?: Record<`additional_info${1 | 2 | 3 | 4 | 5 | 6 | 7}`, string | undefined>;
+  zaakpay?: { extra1?: string; extra2?: string };
+}
+
 export interface WirePaymentSetting {
   type: 'payment_gateway';
-  payment_gateway: { type: WireGateway; configuration_name: string };
+  payment_gateway: { type: WireGateway; configuration_name: string } & WirePgFields & {
+    /** ["web"] for totals UPI cannot pay (above INR 5,00,000) */
+    enabled_payment_options?: string[];
+  };
 }
 
 export interface WireOrderDetailsParameters {
   reference_id: string;
   type: WireGoodsType;
+  /** required by WhatsApp for shipped physical goods */
+  beneficiaries?: WireBeneficiary[];
   payment_settings: WirePaymentSetting[];
   currency: 'INR';
   total_amount: WireMoney;
@@ -67,7 +94,8 @@ export interface WireOrderDetailsParameters {
     expiration?: { timestamp: string; description?: string };
     items: WireOrderItem[];
     subtotal: WireMoney;
-    tax?: WireCharge;
+    /** required by WhatsApp: value 0 when the order has no tax */
+    tax: WireCharge;
     shipping?: WireCharge;
     discount?: WireDiscount;
   };
@@ -121,25 +149,51 @@ export interface WireErrorEnvelope {
 
 export type WireTimestamp = string | number;
 
-export interface WireLookupTransaction {
+export interface WireRefund {
   id?: string;
+  amount?: WireMoney;
+  speed_processed?: string;
+  /** pending, success or failed */
+  status?: string;
+  created_timestamp?: WireTimestamp;
+  updated_timestamp?: WireTimestamp;
+}
+
+export interface WireLookupTransaction {
+  /** the payment gateway's order id: every attempt of a payment may share it */
+  id?: string;
+  /** the payment gateway's payment id: tells the attempts apart, once there is one */
   pg_transaction_id?: string;
   type?: string;
   status?: string;
   created_timestamp?: WireTimestamp;
   updated_timestamp?: WireTimestamp;
   amount?: WireMoney;
+  order_amount?: WireMoney;
   currency?: string;
   method?: { type?: string } | string;
   error?: { code?: string; reason?: string };
+  /** in the lookup, a transaction's refunds */
+  refunds?: WireRefund[];
 }
 
-export interface WireLookupPayment {
+/**
+ * PG fields WhatsApp echoes next to the payment (webhook and lookup): Razorpay's receipt and
+ * notes, PayU's udf1..4, BillDesk's additional_info1..7, Zaakpay's extra1..2.
+ */
+export interface WirePgEcho {
+  receipt?: string;
+  notes?: Record<string, string>;
+  [pgField: string]: unknown;
+}
+
+export interface WireLookupPayment extends WirePgEcho {
   reference_id?: string;
+  /** pending or captured (Meta); new, pending, captured, failed or canceled (older vocabulary) */
   status?: string;
   currency?: string;
   amount?: WireMoney;
-  /** missing while the payment is `new` */
+  /** missing while nobody has tried to pay */
   transactions?: WireLookupTransaction[];
 }
 
@@ -154,16 +208,18 @@ export interface WireWebhookError {
 }
 
 /** The `payment` object of a payment status webhook (wire/webhook.payment.*.json). */
-export interface WireWebhookPayment {
+export interface WireWebhookPayment extends WirePgEcho {
   reference_id?: string;
   amount?: WireMoney;
   currency?: string;
-  receipt?: string;
   transaction?: WireLookupTransaction;
+  /** in the webhook, refunds are at payment level */
+  refunds?: WireRefund[];
 }
 
 /** One entry of `value.statuses`: a message status, or a payment when `type` is "payment". */
 export interface WireWebhookStatus {
+  /** a message status: the wamid; a payment: an id of the notification (not a wamid) */
   id?: string;
   status?: string;
   timestamp?: WireTimestamp;

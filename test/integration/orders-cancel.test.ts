@@ -122,10 +122,19 @@ describe('cancelOrder (real server, simulator over HTTP)', () => {
     ]);
     expect(order.allowedTransitions).not.toContain('CANCELED');
 
-    // now known PENDING: refused at once, without asking WhatsApp again
+    // known PENDING, still pending at WhatsApp: asked again, refused again
     const again = await cancelOrder(stack.t, { referenceId: 'C-PENDING' }, shop.keys.STOREFRONT);
     expect(again.userErrors).toEqual([expect.objectContaining({ code: 'CANCEL_NOT_ALLOWED', whatsappCode: 2047 })]);
-    expect(lookupCalls(stack.sim, 'C-PENDING')).toHaveLength(1);
+    expect(lookupCalls(stack.sim, 'C-PENDING')).toHaveLength(2);
+
+    // the attempt fails and its webhook is lost: the refusal does not last for ever, the next
+    // cancel asks WhatsApp, learns the attempt failed, and cancels
+    await stack.sim.pay('C-PENDING', 'failed', { webhook: false });
+    const after = await cancelOrder(stack.t, { referenceId: 'C-PENDING' }, shop.keys.STOREFRONT);
+    expect(after.userErrors).toEqual([]);
+    expect(after.order.status).toBe('CANCELED');
+    expect(after.order.payment.status).toBe('FAILED');
+    expect(lookupCalls(stack.sim, 'C-PENDING')).toHaveLength(3);
   });
 
   it('a captured payment blocks the cancel (2047) and is recorded with its transaction', async () => {

@@ -139,7 +139,7 @@ describe('sendOrderDetails (real server, simulator over HTTP)', () => {
     });
   });
 
-  it('sends a catalog order with a header image and no charges with only the keys that apply', async () => {
+  it('sends a catalog order with a header image and no charges with only the keys that apply (tax 0: WhatsApp requires it)', async () => {
     const input = orderInput(shop, {
       referenceId: 'CAT-1',
       type: 'DIGITAL_GOODS',
@@ -178,6 +178,7 @@ describe('sendOrderDetails (real server, simulator over HTTP)', () => {
                 catalog_id: 'CAT-9',
                 items: [{ retailer_id: 'EB-1', name: 'Ebook', amount: { value: 19900, offset: 100 }, quantity: 1 }],
                 subtotal: { value: 19900, offset: 100 },
+                tax: { value: 0, offset: 100 },
               },
             },
           },

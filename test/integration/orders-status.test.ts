@@ -179,16 +179,21 @@ describe('updateOrderStatus (real server, simulator over HTTP)', () => {
     expect(messageCalls(stack.sim).length).toBe(received);
 
     await stack.sim.pay('PAID-1', 'captured', { webhook: false });
-    // the gateway still believes PENDING: it refuses at once, without a lookup
+    // a PENDING attempt may have ended since: WhatsApp is asked again, and the capture it reports
+    // is recorded and refuses the cancel
     const again = await updateStatus(stack.t, { referenceId: 'PAID-1', status: 'CANCELED' }, shop.keys.OPS);
     expect(again.userErrors).toEqual([expect.objectContaining({ code: 'CANCEL_NOT_ALLOWED', whatsappCode: 2047 })]);
-    expect(lookupCalls(stack.sim, 'PAID-1')).toHaveLength(1);
+    expect(again.userErrors[0].message).toMatch(/the payment is CAPTURED/);
+    expect(lookupCalls(stack.sim, 'PAID-1')).toHaveLength(2);
+    // CAPTURED is final: refused at once, without asking again
+    await updateStatus(stack.t, { referenceId: 'PAID-1', status: 'CANCELED' }, shop.keys.OPS);
+    expect(lookupCalls(stack.sim, 'PAID-1')).toHaveLength(2);
 
     // a paid order still moves forward
     const shipped = await updateStatus(stack.t, { referenceId: 'PAID-1', status: 'SHIPPED' }, shop.keys.OPS);
     expect(shipped.userErrors).toEqual([]);
     expect(shipped.order.allowedTransitions).toEqual(['PROCESSING', 'PARTIALLY_SHIPPED', 'COMPLETED']);
-    expect((await readPayment(stack.t, 'PAID-1', shop.keys.MOBILE)).status).toBe('PENDING');
+    expect((await readPayment(stack.t, 'PAID-1', shop.keys.MOBILE)).status).toBe('CAPTURED');
   });
 
   it('CANCELED through updateOrderStatus cancels an order without payment and sends canceled', async () => {

@@ -13,7 +13,7 @@ const RECONCILIATION = `query($filter: ReconciliationFilter!, $first: Int, $afte
     edges { cursor node {
       referenceId paymentConfiguration gateway transactionId pgTransactionId
       orderTotal { value offset currency } paidAmount { value offset currency }
-      paymentStatus transactionStatus verified capturedAt } }
+      paymentStatus transactionStatus verified capturedAt receipt } }
     pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`;
 
 interface Row {
@@ -28,6 +28,7 @@ interface Row {
   transactionStatus: string | null;
   verified: boolean;
   capturedAt: string | null;
+  receipt: string | null;
 }
 
 const TOTAL = { value: 52000, offset: 100, currency: 'INR' };
@@ -43,7 +44,15 @@ describe('reconciliation (real server, simulator over HTTP)', () => {
   const expected = new Map<string, Row[]>();
   const refs: Record<string, string> = {};
 
-  const transactionRow = (ref: string, configuration: string, gateway: string, payment: string, verified: boolean, t: NonNullable<WireLookupPayment['transactions']>[number]): Row => ({
+  const transactionRow = (
+    ref: string,
+    configuration: string,
+    gateway: string,
+    payment: string,
+    verified: boolean,
+    t: NonNullable<WireLookupPayment['transactions']>[number],
+    receipt: string | null = null,
+  ): Row => ({
     referenceId: ref,
     paymentConfiguration: configuration,
     gateway,
@@ -55,6 +64,7 @@ describe('reconciliation (real server, simulator over HTTP)', () => {
     transactionStatus: t.status!.toUpperCase(),
     verified,
     capturedAt: t.status === 'success' && payment === 'CAPTURED' ? iso(t.updated_timestamp) : null,
+    receipt,
   });
 
   async function settle(ref: string, status: string, verified = true, key = shop.keys.OPS): Promise<void> {
@@ -81,20 +91,22 @@ describe('reconciliation (real server, simulator over HTTP)', () => {
     expect(added.userErrors).toEqual([]);
 
     const cfg = shop.paymentConfiguration;
-    // captured at the first try
-    refs.captured = (await sendOrder(stack.t, shop)).referenceId;
+    // captured at the first try, with Razorpay's receipt (what the PG's reports show next to its order)
+    refs.captured = (await sendOrder(stack.t, shop, { gatewayFields: { receipt: 'rcpt-A1001', notes: [{ key: 'crm', value: 'C-77' }] } })).referenceId;
     const captured = await stack.sim.pay(refs.captured, 'captured');
     await settle(refs.captured, 'CAPTURED');
-    expected.set(refs.captured, captured.payment.transactions!.map((t) => transactionRow(refs.captured, cfg, 'RAZORPAY', 'CAPTURED', true, t)));
+    expected.set(refs.captured, captured.payment.transactions!.map((t) => transactionRow(refs.captured, cfg, 'RAZORPAY', 'CAPTURED', true, t, 'rcpt-A1001')));
 
-    // failed, then a retry captured: two transactions, one row each
-    refs.retried = (await sendOrder(stack.t, shop)).referenceId;
+    // failed, then a retry captured: two transactions (one PG order id), one row each; a receipt a
+    // spreadsheet must not read as a formula
+    refs.retried = (await sendOrder(stack.t, shop, { gatewayFields: { receipt: '-2+3' } })).referenceId;
     await stack.sim.pay(refs.retried, 'failed');
     await settle(refs.retried, 'FAILED');
     const retried = await stack.sim.pay(refs.retried, 'captured');
     await settle(refs.retried, 'CAPTURED');
     expect(retried.payment.transactions).toHaveLength(2);
-    expected.set(refs.retried, retried.payment.transactions!.map((t) => transactionRow(refs.retried, cfg, 'RAZORPAY', 'CAPTURED', true, t)));
+    expect(retried.payment.transactions![0].id).toBe(retried.payment.transactions![1].id);
+    expected.set(refs.retried, retried.payment.transactions!.map((t) => transactionRow(refs.retried, cfg, 'RAZORPAY', 'CAPTURED', true, t, '-2+3')));
 
     // still pending
     refs.pending = (await sendOrder(stack.t, shop)).referenceId;
@@ -109,7 +121,7 @@ describe('reconciliation (real server, simulator over HTTP)', () => {
     expected.set(refs.mismatch, mismatch.payment.transactions!.map((t) => transactionRow(refs.mismatch, cfg, 'RAZORPAY', 'CAPTURED', false, t)));
 
     // on the other configuration (PayU)
-    refs.payu = (await sendOrder(stack.t, shop, { paymentConfiguration: 'payu-main' })).referenceId;
+    refs.payu = (await sendOrder(stack.t, shop, { paymentConfiguration: 'payu-main', gatewayFields: { udf: ['crm-77'] } })).referenceId;
     const payu = await stack.sim.pay(refs.payu, 'captured');
     await settle(refs.payu, 'CAPTURED');
     expected.set(refs.payu, payu.payment.transactions!.map((t) => transactionRow(refs.payu, 'payu-main', 'PAYU', 'CAPTURED', true, t)));
@@ -129,6 +141,7 @@ describe('reconciliation (real server, simulator over HTTP)', () => {
         transactionStatus: null,
         verified: false,
         capturedAt: null,
+        receipt: null,
       },
     ]);
 
@@ -273,13 +286,13 @@ describe('reconciliation (real server, simulator over HTTP)', () => {
       expect(text.endsWith('\r\n')).toBe(true);
       const lines = text.slice(0, -2).split('\r\n');
       expect(lines[0]).toBe(
-        'reference_id,payment_configuration,gateway,transaction_id,pg_transaction_id,order_total,paid_amount,currency,payment_status,transaction_status,verified,captured_at,at',
+        'reference_id,payment_configuration,gateway,transaction_id,pg_transaction_id,order_total,paid_amount,currency,payment_status,transaction_status,verified,captured_at,at,receipt',
       );
       const body = lines.slice(1).map((l) => l.split(','));
       expect(body).toHaveLength(rows.length);
       body.forEach((cells, i) => {
         const r = rows[i];
-        expect(cells).toHaveLength(13);
+        expect(cells).toHaveLength(14);
         expect(cells.slice(0, 12)).toEqual([
           r.referenceId,
           r.paymentConfiguration,
@@ -297,7 +310,10 @@ describe('reconciliation (real server, simulator over HTTP)', () => {
         const at = new Date(cells[12]);
         expect(at.getTime()).toBeGreaterThanOrEqual(from.getTime());
         expect(at.getTime()).toBeLessThan(to.getTime());
+        // a leading '-' in the merchant's receipt is quoted so a spreadsheet keeps it text
+        expect(cells[13]).toBe(r.receipt === '-2+3' ? "'-2+3" : (r.receipt ?? ''));
       });
+      expect(body.filter((c) => c[0] === refs.captured).map((c) => c[13])).toEqual(['rcpt-A1001']);
       const mismatch = body.find((c) => c[0] === refs.mismatch)!;
       expect(mismatch.slice(5, 7)).toEqual(['520.00', '510.00']);
     });

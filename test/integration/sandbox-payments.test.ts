@@ -87,8 +87,9 @@ describe('sandbox: a newcomer sends an order, pays it with one command, reads it
     const res = await pay({ referenceId: order.referenceId });
     expect(res.status).toBe(200);
     const body = (await res.json()) as any;
-    expect(body).toMatchObject({ referenceId: order.referenceId, outcome: 'captured', webhookSent: true, payment: { status: 'captured' } });
+    expect(body).toMatchObject({ referenceId: order.referenceId, outcome: 'captured', status: 'captured', webhookSent: true, payment: { status: 'captured' } });
     const tx = body.payment.transactions[0];
+    expect(body.attempt).toEqual({ id: tx.id, pgTransactionId: tx.pg_transaction_id, status: 'success' });
 
     const o = await eventually(async () => {
       const r = await read(order.referenceId);
@@ -120,6 +121,12 @@ describe('sandbox: a newcomer sends an order, pays it with one command, reads it
     const o = await read(order.referenceId);
     expect(trail(o.events, 'PAYMENT_STATUS_CHANGED')).toEqual(['LOOKUP NEW>FAILED', 'LOOKUP FAILED>PENDING', 'LOOKUP PENDING>CAPTURED']);
     expect(o.payment.transactions.map((x: { status: string }) => x.status)).toEqual(['FAILED', 'SUCCESS']);
+    // WhatsApp's wire: both attempts under one payment gateway order id, told apart by the payment id
+    const [failed, captured] = o.payment.transactions;
+    expect(captured.id).toBe(failed.id);
+    expect(captured.pgTransactionId).not.toBe(failed.pgTransactionId);
+    const webhooks = t.gateway.simulator!.webhookDeliveries.filter((d) => d.rawBody.includes(order.referenceId) && d.rawBody.includes('"payment"'));
+    expect(webhooks.map((d) => (d.body as any).entry[0].changes[0].value.statuses[0].status)).toEqual(['pending', 'pending', 'captured']);
   });
 
   it('refuses without a key (401), with bad input (400), and for an unknown or already captured order (409)', async () => {
@@ -159,7 +166,7 @@ describe('sandbox: a newcomer sends an order, pays it with one command, reads it
         expect(r.payment).toMatchObject({ status: 'CAPTURED', verified: true });
         return r;
       });
-      expect(res.stdout).toContain(`(transaction ${o.payment.transactions[0].id})`);
+      expect(res.stdout).toContain(`(transaction ${o.payment.transactions[0].id}, payment ${o.payment.transactions[0].pgTransactionId})`);
       expect(o.payment.transactions[0]).toMatchObject({ status: 'SUCCESS', pgTransactionId: expect.stringMatching(/^pay_/) });
     });
 

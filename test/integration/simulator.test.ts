@@ -173,6 +173,7 @@ afterAll(async () => {
 
 beforeEach(() => {
   sim.reset();
+  sim.paymentWire = 'meta';
   sim.configureWebhooks({ url: receiver.url, appSecret: APP_SECRET });
   receiver.hits = [];
   receiver.answers = [];
@@ -236,6 +237,44 @@ describe('messages', () => {
       expect(err.details).toMatch(details);
     }
     expect(sim.acceptedMessages()).toHaveLength(0);
+  });
+
+  it('checks the rest of order_details like WhatsApp: tax required, beneficiaries, PG fields of the own gateway only, web-only above INR 5,00,000', async () => {
+    const raw = (referenceId: string, change: (p: any) => void) => {
+      const payload: any = order(referenceId);
+      change(payload.interactive.action.parameters);
+      return payload;
+    };
+    const bigOrder = (referenceId: string) =>
+      order(referenceId, { items: [{ retailerId: 'G', name: 'Gold', amount: 50_000_001, quantity: 1, countryOfOrigin: 'IN', importerName: 'I', importerAddress: { addressLine1: 'a', city: 'c', postalCode: 'p', countryCode: 'IN' } }], subtotal: 50_000_001, tax: null, shipping: null, discount: null, total: 50_000_001 });
+    const withOptions = (payload: any, options: string[] | undefined) => {
+      const gateway = payload.interactive.action.parameters.payment_settings[0].payment_gateway;
+      if (options) gateway.enabled_payment_options = options;
+      else delete gateway.enabled_payment_options;
+      return payload;
+    };
+    const cases: Array<[object, number, RegExp]> = [
+      [raw('R-TAX', (p) => delete p.order.tax), 100, /order\.tax is required/],
+      [raw('R-BEN', (p) => (p.beneficiaries = [{ name: 'A', address_line1: 'x', city: 'c', state: 's', country: 'India', postal_code: '5600' }])), 131009, /beneficiaries\[0\]\.postal_code must be 6 digits/],
+      [raw('R-BEN2', (p) => (p.beneficiaries = [{ name: 'A', address_line1: 'x', city: 'c', state: 's', country: 'Nepal', postal_code: '560001' }])), 131009, /beneficiaries\[0\]\.country/],
+      [raw('R-PG', (p) => (p.payment_settings[0].payment_gateway.payu = { udf1: 'x' })), 131009, /payment_gateway\.payu is given, but the payment gateway is razorpay/],
+      [raw('R-PG2', (p) => (p.payment_settings[0].payment_gateway.razorpay = { receipt: 'r'.repeat(41) })), 131009, /razorpay\.receipt is 41 characters/],
+      [raw('R-PG3', (p) => (p.payment_settings[0].payment_gateway.razorpay = { udf1: 'x' })), 100, /razorpay\.udf1 is not a razorpay field/],
+      [withOptions(bigOrder('R-5L'), undefined), 131009, /above INR 5,00,000.*enabled_payment_options to \["web"\]/],
+      [withOptions(bigOrder('R-5L2'), ['web', 'upi']), 131009, /above INR 5,00,000/],
+    ];
+    for (const [payload, code, details] of cases) {
+      const err = await upstreamError(client.sendMessage(payload));
+      expect({ code: err.whatsappCode, temporary: err.temporary }).toEqual({ code, temporary: false });
+      expect(err.details).toMatch(details);
+    }
+    expect(sim.acceptedMessages()).toHaveLength(0);
+    // what the gateway's builder sends for such an order goes through
+    await client.sendMessage(order('R-OK', { beneficiaries: [{ name: 'A', addressLine1: 'x', city: 'c', state: 's', country: 'India', postalCode: '560001' }], gatewayFields: { receipt: 'r', notes: [{ key: 'k', value: 'v' }] } }));
+    await client.sendMessage(order('R-OK2', { items: [{ name: 'No SKU', amount: 45000, quantity: 1, countryOfOrigin: 'IN', importerName: 'I', importerAddress: { addressLine1: 'a', city: 'c', postalCode: 'p', countryCode: 'IN' } }] }));
+    await client.sendMessage(bigOrder('R-5L-WEB'));
+    expect(sim.acceptedMessages().map((m) => m.referenceId)).toEqual(['R-OK', 'R-OK2', 'R-5L-WEB']);
+    expect(sim.order('R-OK')?.pgFields).toEqual({ receipt: 'r', notes: { k: 'v' } });
   });
 
   it('accepts the same order again but refuses a reused reference_id with different content', async () => {
@@ -367,7 +406,95 @@ describe('faults', () => {
   });
 });
 
-describe('payment lookup', () => {
+/** The order of the wire sample with Razorpay's PG fields, as Meta's samples echo them. */
+function orderWithReceipt(referenceId: string): any {
+  const payload: any = order(referenceId);
+  payload.interactive.action.parameters.payment_settings[0].payment_gateway.razorpay = { receipt: 'rcpt-A1001', notes: { crm: 'C-77' } };
+  return payload;
+}
+
+describe("payments on Meta's wire (the default)", () => {
+  const get = async (ref = 'A1001-1') =>
+    jsonOf(await fetch(`${sim.url}/v23.0/${PHONE_NUMBER_ID}/payments/prod-razorpay/${ref}`, { headers: { authorization: `Bearer ${TOKEN}` } }));
+
+  it('the lookup answers exactly like the meta samples: no attempt, a failed attempt, captured after a retry', async () => {
+    expect(sim.paymentWire).toBe('meta');
+    await client.sendMessage(orderWithReceipt('A1001-1'));
+    const noAttempt = wire('lookup.response.meta-no-attempt.json');
+    Object.assign(noAttempt.payments[0], { receipt: 'rcpt-A1001', notes: { crm: 'C-77' } });
+    expect(JSON.stringify(await get())).toBe(JSON.stringify(noAttempt));
+    await expect(client.lookupPayment('prod-razorpay', 'A1001-1')).resolves.toMatchObject({ status: 'NEW', rawStatus: 'pending', transactions: [] });
+
+    const failed = await sim.pay('A1001-1', 'failed', { webhook: false, errorReason: 'incorrect_pin' });
+    expect(failed.status).toBe('failed');
+    const failedSample = wire('lookup.response.meta-failed-attempt.json');
+    Object.assign(failedSample.payments[0], { receipt: 'rcpt-A1001', notes: { crm: 'C-77' } });
+    expect(JSON.stringify(normaliseLookup(await get()))).toBe(JSON.stringify(normaliseLookup(failedSample)));
+    await expect(client.lookupPayment('prod-razorpay', 'A1001-1')).resolves.toMatchObject({ status: 'FAILED', rawStatus: 'pending' });
+
+    // the customer retries: a new attempt under the same payment gateway order id
+    const pending = await sim.pay('A1001-1', 'pending', { webhook: false });
+    expect(pending.attempt).toEqual({ id: failed.attempt.id, pgTransactionId: null, status: 'pending' });
+    await expect(client.lookupPayment('prod-razorpay', 'A1001-1')).resolves.toMatchObject({ status: 'PENDING' });
+    const captured = await sim.pay('A1001-1', 'captured', { webhook: false });
+    expect(captured.attempt).toMatchObject({ id: failed.attempt.id, status: 'success' });
+    expect(captured.attempt.pgTransactionId).not.toBe(failed.attempt.pgTransactionId);
+
+    const raw = await get();
+    const retried = wire('lookup.response.meta-captured-after-retry.json');
+    delete retried.payments[0].transactions[1].refunds; // the simulator does not refund
+    expect(JSON.stringify(normaliseLookup(raw))).toBe(JSON.stringify(normaliseLookup(retried)));
+    const [t1, t2] = raw.payments[0].transactions;
+    expect(t1.id).toBe(t2.id);
+    expect(t1.pg_transaction_id).toMatch(/^pay_/);
+    expect(t2.pg_transaction_id).toMatch(/^pay_/);
+    expect(t1.pg_transaction_id).not.toBe(t2.pg_transaction_id);
+    const payment = await client.lookupPayment('prod-razorpay', 'A1001-1');
+    expect(payment).toMatchObject({ status: 'CAPTURED', problems: [] });
+    expect(payment!.transactions.map((t) => `${t.status} ${t.errorReason}`)).toEqual(['FAILED incorrect_pin', 'SUCCESS null']);
+    await expect(sim.pay('A1001-1', 'failed')).rejects.toThrow(/already captured/);
+  });
+
+  it('payment webhooks say pending or captured, with a notification id (not the wamid), and echo the PG fields', async () => {
+    const { wamid } = await client.sendMessage(orderWithReceipt('A1001-1'));
+    await sim.pay('A1001-1', 'failed');
+    await sim.pay('A1001-1', 'captured');
+    const [failed, captured] = [await receiver.nth(1), await receiver.nth(2)];
+    for (const hit of [failed, captured]) {
+      expect(verifies(hit)).toBe(true);
+      expect(valueOf(hit.body).statuses[0].id).not.toBe(wamid);
+      expect(valueOf(hit.body).statuses[0].id).toMatch(/^[A-Za-z0-9_-]{27}$/);
+    }
+    expect(valueOf(failed.body).statuses[0]).toMatchObject({ status: 'pending', payment: { transaction: { status: 'failed', error: { code: 'BAD_REQUEST_ERROR' } } } });
+    // the captured one is Meta's documented webhook (less the refund the simulator never makes)
+    const sample = wire('webhook.payment.meta-captured-with-refund.json');
+    delete valueOf(sample).statuses[0].payment.refunds;
+    expect(JSON.stringify(normalise(captured.body, wamid))).toBe(JSON.stringify(normalise(sample, 'x')));
+    expect(valueOf(captured.body).statuses[0].payment.transaction.created_timestamp).toMatch(/^\d+$/);
+  });
+
+  it('a failed lookup answers the documented {errors:[...]} body (lookup.response.meta-error.json); messages keep Graph errors', async () => {
+    await client.sendMessage(order('R-ERR'));
+    sim.failNext(1, 'http500', 'lookup');
+    const res = await fetch(`${sim.url}/v23.0/${PHONE_NUMBER_ID}/payments/prod-razorpay/R-ERR`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(res.status).toBe(500);
+    expect(JSON.stringify(await jsonOf(res))).toBe(JSON.stringify(wire('lookup.response.meta-error.json')));
+    sim.lookupDown(true);
+    expect(await upstreamError(client.lookupPayment('prod-razorpay', 'R-ERR'))).toMatchObject({ temporary: true, httpStatus: 503 });
+    sim.lookupDown(false);
+    sim.failNext(1, 'http500', 'messages');
+    expect(await upstreamError(client.sendMessage(order('R-ERR')))).toMatchObject({ temporary: true, whatsappCode: 1 });
+  });
+});
+
+describe('payment lookup (the older vocabulary, paymentWire: legacy)', () => {
+  beforeEach(() => {
+    sim.paymentWire = 'legacy';
+  });
+  afterEach(() => {
+    sim.paymentWire = 'meta';
+  });
+
   it('answers 404 (null in the client) for an unknown reference or another configuration', async () => {
     await expect(client.lookupPayment('prod-razorpay', 'NOPE')).resolves.toBeNull();
     await client.sendMessage(order('A1001-1'));
@@ -483,7 +610,8 @@ describe('webhooks', () => {
     expect(err.details).toMatch(/send an order_details message for it first/);
   });
 
-  it('pay(captured) sends a signed payment webhook like wire/webhook.payment.captured.json', async () => {
+  it('pay(captured) sends a signed payment webhook like wire/webhook.payment.captured.json (paymentWire: legacy)', async () => {
+    sim.paymentWire = 'legacy';
     const { wamid } = await client.sendMessage(order('A1001-1'));
     const result = await sim.pay('A1001-1', 'captured');
     expect(result.webhook).toMatchObject({ delivered: true, status: 200, attempts: 1 });
@@ -497,7 +625,8 @@ describe('webhooks', () => {
     expect(JSON.stringify(normalise(hit.body, wamid))).toBe(JSON.stringify(normalise(wire('webhook.payment.captured.json'), 'x')));
   });
 
-  it('pay(pending) then pay(failed) send webhooks like the pending and failed samples', async () => {
+  it('pay(pending) then pay(failed) send webhooks like the pending and failed samples (paymentWire: legacy)', async () => {
+    sim.paymentWire = 'legacy';
     const { wamid } = await client.sendMessage(order('A1001-1'));
     await sim.pay('A1001-1', 'pending');
     await sim.pay('A1001-1', 'failed');

@@ -1,5 +1,6 @@
 // /webhooks/whatsapp over real HTTP: Meta's GET handshake, authentication of the exact raw bytes
-// (X-Hub-Signature-256, or X-Webhook-Token for 360dialog) before anything is parsed or stored,
+// (X-Hub-Signature-256; for 360dialog x-360dialog-signature or X-Webhook-Token) before anything is
+// parsed or stored,
 // the size limit, and authenticated bodies that are malformed (kept, reported, never a crash).
 import { createHash } from 'node:crypto';
 import { PaymentEntity } from '../../src/db/entities';
@@ -19,12 +20,13 @@ import {
 } from '../helpers/webhooks';
 
 const MAX_BYTES = 65536;
+const DIALOG360_SECRET = 'test-360dialog-partner-secret-0123';
 
 describe('webhook endpoint: handshake and authentication (real server)', () => {
   let stack: TestStack;
 
   beforeAll(async () => {
-    stack = await startTestStack({ MAX_WEBHOOK_BYTES: String(MAX_BYTES) });
+    stack = await startTestStack({ MAX_WEBHOOK_BYTES: String(MAX_BYTES), DIALOG360_WEBHOOK_SECRET: DIALOG360_SECRET });
     connectSimulator(stack);
   });
   afterAll(() => stack.stop());
@@ -155,6 +157,36 @@ describe('webhook endpoint: handshake and authentication (real server)', () => {
       expect(row.body).toBe(raw);
     });
 
+    it('accepts x-360dialog-signature (HMAC-SHA256 with the partner secret), bare hex or sha256=-prefixed', async () => {
+      for (const [ref, header] of [
+        ['AUTH-D360-HEX', (raw: string) => sign(raw, DIALOG360_SECRET).slice('sha256='.length)],
+        ['AUTH-D360-PREFIXED', (raw: string) => sign(raw, DIALOG360_SECRET)],
+      ] as const) {
+        const raw = someBody(ref);
+        const res = await postWebhook(stack.t, raw, { 'x-360dialog-signature': header(raw) });
+        expect(res.status).toBe(200);
+        const row = await storedWebhook(stack.t, res.body.received);
+        expect(row.authenticatedBy).toBe('DIALOG360_SIGNATURE');
+        expect(row.body).toBe(raw);
+      }
+    });
+
+    it('a wrong x-360dialog-signature is 401 with the reason, and nothing is stored', async () => {
+      const raw = someBody('AUTH-D360-WRONG');
+      const before = await count();
+      for (const header of [
+        sign(raw, 'not-the-partner-secret').slice('sha256='.length),
+        sign(raw, TEST_APP_SECRET).slice('sha256='.length),
+        sign(`${raw} `, DIALOG360_SECRET),
+        'sha256=',
+      ]) {
+        const res = await postWebhook(stack.t, raw, { 'x-360dialog-signature': header });
+        expect(res.status).toBe(401);
+        expect(res.body.error).toBe('webhook not authenticated: x-360dialog-signature does not match the body');
+      }
+      expect(await count()).toBe(before);
+    });
+
     it('answers 413 for a body over MAX_WEBHOOK_BYTES (even validly signed) and stores nothing; a body under it is fine', async () => {
       const padded = (size: number) => {
         const body = paymentWebhook(stack.shop.phoneNumberId, 'AUTH-BIG', 'captured') as Record<string, unknown>;
@@ -259,7 +291,36 @@ describe('webhook endpoint: handshake and authentication (real server)', () => {
     });
   });
 
-  describe('360dialog end to end: token-authenticated webhooks, lookups on the /v1/payments path', () => {
+  describe('360dialog end to end: signed (or token-authenticated) webhooks, lookups on the /v1/payments path', () => {
+    it.each(['hex', 'sha256='] as const)('webhooks signed by 360dialog (x-360dialog-signature, %s) take a payment to CAPTURED and verified', async (format) => {
+      const d360 = await createBusiness(stack.t, { name: `D360 Signed ${format}`, provider: 'DIALOG360' });
+      stack.sim.configureWebhooks({
+        url: `${stack.t.url}/webhooks/whatsapp`,
+        dialog360Secret: DIALOG360_SECRET,
+        dialog360SignatureFormat: format,
+        phoneNumberIdFor: () => d360.phoneNumberId,
+      });
+      try {
+        const order = await sendOrder(stack.t, d360);
+        const paid = await stack.sim.pay(order.referenceId, 'captured');
+        expect(paid.webhook?.status).toBe(200);
+        expect(paid.webhook?.headers['x-hub-signature-256']).toBeUndefined();
+        expect(paid.webhook?.headers['x-webhook-token']).toBeUndefined();
+        expect(paid.webhook?.headers['x-360dialog-signature']).toMatch(format === 'hex' ? /^[0-9a-f]{64}$/ : /^sha256=[0-9a-f]{64}$/);
+        await eventually(async () => {
+          const r = await readOrder(stack.t, order.referenceId, d360.keys.OPS);
+          expect(r.payment).toMatchObject({ status: 'CAPTURED', verified: true });
+        });
+        const rows = (await storedWebhooks(stack.t)).filter((w) => w.body.includes(order.referenceId));
+        expect(rows.map((w) => w.authenticatedBy)).toEqual(['DIALOG360_SIGNATURE']);
+        // the simulator forging the partner signature: refused
+        const forged = await stack.sim.sendWebhook(paid.webhook!.body, { dialog360Signature: 'forged' });
+        expect(forged.status).toBe(401);
+      } finally {
+        connectSimulator(stack);
+      }
+    });
+
     it('a customer paying on a DIALOG360 number ends CAPTURED and verified', async () => {
       const d360 = await createBusiness(stack.t, { name: 'D360 Shop', provider: 'DIALOG360' });
       // 360dialog forwards without a signature the gateway could check: the secret header is the proof

@@ -89,6 +89,49 @@ describe('webhook processing (real server, simulator over HTTP)', () => {
     });
   });
 
+  describe('message statuses are matched by phone number id AND wamid', () => {
+    it("a status signed under business A's phone number does not change business B's message", async () => {
+      const other = await createBusiness(stack.t, { name: 'Status Other' });
+      const theirs = await sendOrder(stack.t, other);
+      const wamid = theirs.message.wamid as string;
+      for (const status of ['delivered', 'read']) {
+        const row = await deliver(messageStatusWebhook(shop.phoneNumberId, wamid, status));
+        expect(row.state).toBe('PROCESSED');
+        expect(row.error).toContain(`no message with wamid ${wamid} sent from phone number ${shop.phoneNumberId}`);
+      }
+      const failed = wire('webhook.message-status.failed.json').entry[0].changes[0].value.statuses[0].errors;
+      await deliver(messageStatusWebhook(shop.phoneNumberId, wamid, 'failed', failed));
+      // nor without a phone number id at all
+      const anonymous = messageStatusWebhook(shop.phoneNumberId, wamid, 'read');
+      delete valueOf(anonymous).metadata;
+      expect((await deliver(anonymous)).error).toContain(`no message with wamid ${wamid} sent from phone number (none given)`);
+
+      const after = await readOrder(stack.t, theirs.referenceId, other.keys.OPS);
+      expect(after.message.status).toBe('ACCEPTED');
+      expect(ofType(after.events, 'MESSAGE_STATUS_CHANGED').filter((e) => e.source === 'WEBHOOK')).toEqual([]);
+
+      // the same status under the number that sent it applies
+      await deliver(messageStatusWebhook(other.phoneNumberId, wamid, 'read'));
+      expect((await readOrder(stack.t, theirs.referenceId, other.keys.OPS)).message.status).toBe('READ');
+    });
+
+    it("a payment webhook's statuses[].id is a notification id: it never moves the message it happens to equal", async () => {
+      const order = await sendOrder(stack.t, shop);
+      const wamid = order.message.wamid as string;
+      await stack.sim.pay(order.referenceId, 'captured', { webhook: false });
+      // a payment notification whose id equals the order_details wamid, with a "failed"-looking shape
+      const body = paymentWebhook(shop.phoneNumberId, order.referenceId, 'captured', { wamid });
+      await deliver(body);
+      const o = await eventually(async () => {
+        const r = await readOrder(stack.t, order.referenceId, shop.keys.OPS);
+        expect(r.payment.status).toBe('CAPTURED');
+        return r;
+      });
+      expect(o.message.status).toBe('ACCEPTED');
+      expect(ofType(o.events, 'MESSAGE_STATUS_CHANGED').filter((e) => e.source === 'WEBHOOK')).toEqual([]);
+    });
+  });
+
   describe('message statuses', () => {
     it('sent, delivered, read move the message forward with one MESSAGE_STATUS_CHANGED each; late, duplicate and stale ones change nothing', async () => {
       connectSimulator(stack, { autoDeliver: true });

@@ -30,7 +30,7 @@ describe('configuration', () => {
     expect(problems({ WHATSAPP_API_URL: 'https://graph.facebook.com' })).toEqual([
       expect.stringMatching(/^SECRETS_KEY is required outside sandbox mode/),
       expect.stringMatching(/^ADMIN_API_KEY is required/),
-      expect.stringMatching(/^WHATSAPP_APP_SECRET \(or WHATSAPP_WEBHOOK_TOKEN for 360dialog\) is required/),
+      expect.stringMatching(/^WHATSAPP_APP_SECRET \(or DIALOG360_WEBHOOK_SECRET or WHATSAPP_WEBHOOK_TOKEN for 360dialog\) is required/),
       expect.stringMatching(/^WHATSAPP_VERIFY_TOKEN is required/),
     ]);
   });
@@ -52,6 +52,18 @@ describe('configuration', () => {
     });
     expect(c).toMatchObject({ sandbox: false, production: true, migrateOnStart: false, redisUrl: 'redis://cache:6379' });
     expect(c.secretsKey).toEqual(Buffer.from('ab'.repeat(32), 'hex'));
+  });
+
+  it("production may authenticate webhooks with 360dialog's signature secret alone", () => {
+    const c = loadConfig({
+      NODE_ENV: 'production',
+      SECRETS_KEY: 'ab'.repeat(32),
+      ADMIN_API_KEY: 'x'.repeat(32),
+      DIALOG360_WEBHOOK_SECRET: 'partner-secret',
+      WHATSAPP_VERIFY_TOKEN: 'verify',
+    });
+    expect(c).toMatchObject({ dialog360WebhookSecret: 'partner-secret', whatsappAppSecret: null, whatsappWebhookToken: null });
+    expect(loadConfig({}).dialog360WebhookSecret).toBeNull();
   });
 
   it.each([

@@ -238,9 +238,13 @@ describe('error builders', () => {
     expect(error.message).toMatch(/payment gateway/);
   });
 
-  it('cancelNotAllowed tells a pending payment to wait', () => {
+  it('cancelNotAllowed says a pending payment is an attempt in progress, and what ends it', () => {
     const error = cancelNotAllowed('PENDING');
     expect(error.message).toMatch(/^Could not change order status to 'canceled': the payment is PENDING/);
-    expect(error.message).toMatch(/wait/i);
+    expect(error.message).toMatch(/paying right now/);
+    expect(error.message).toMatch(/once the attempt has failed/);
+    expect(error.message).toMatch(/refund/);
+    // never a wait for a status WhatsApp's current vocabulary never sends
+    expect(error.message).not.toMatch(/cancel(l)?ed, then/i);
   });
 });

@@ -13,9 +13,11 @@ import {
   MAX_RETAILER_ID,
   MIN_EXPIRY_SECONDS,
   REFERENCE_ID_PATTERN,
+  validateGatewayFields,
   validateOrderDetails,
   validateStatusText,
 } from '../../src/domain/order-validation';
+import { aboveUpiLimit, MAX_UPI_AMOUNT } from '../../src/domain/money';
 import type { ErrorCode, MoneyAmount, OrderTotals, SendOrderDetailsInput, UserError } from '../../src/domain/types';
 
 // The order in test/fixtures/wire/order_details.request.json (reference A1001-1), as GraphQL input.
@@ -256,6 +258,8 @@ describe('text limits', () => {
   });
 
   it.each([
+    ['item retailerId (optional in WhatsApp)', (o: SendOrderDetailsInput) => (item0(o).retailerId = null)],
+    ['item retailerId left out', (o: SendOrderDetailsInput) => delete item0(o).retailerId],
     ['footer', (o: SendOrderDetailsInput) => (o.footer = null)],
     ['tax description', (o: SendOrderDetailsInput) => (o.tax!.description = null)],
     ['discount programName', (o: SendOrderDetailsInput) => (o.discount!.programName = undefined)],
@@ -854,5 +858,96 @@ describe('validateStatusText', () => {
       ['input', 'description'],
       ['input', 'body'],
     ]);
+  });
+});
+
+describe('beneficiaries', () => {
+  const asha = () => ({ name: 'Asha Rao', addressLine1: '12 MG Road', addressLine2: 'Near the metro', city: 'Bengaluru', state: 'Karnataka', country: 'India', postalCode: '560001' });
+
+  it('are optional, and accepted up to the limits', () => {
+    expectOk(order((o) => (o.beneficiaries = null)));
+    expectOk(order((o) => (o.beneficiaries = [asha(), { ...asha(), addressLine2: null, name: 'x'.repeat(200), addressLine1: 'y'.repeat(100) }])));
+    expectOk(order((o) => (o.beneficiaries = Array.from({ length: 10 }, asha))));
+  });
+
+  it('refuse an empty list and more than 10', () => {
+    expectOnly(order((o) => (o.beneficiaries = [])), 'INVALID_INPUT', ['input', 'beneficiaries']);
+    expectOnly(order((o) => (o.beneficiaries = Array.from({ length: 11 }, asha))), 'INVALID_INPUT', ['input', 'beneficiaries']);
+  });
+
+  it.each<[string, Record<string, unknown>, string[]]>([
+    ['a name over 200 characters', { name: 'x'.repeat(201) }, ['name']],
+    ['a blank name', { name: '  ' }, ['name']],
+    ['address line 1 over 100', { addressLine1: 'x'.repeat(101) }, ['addressLine1']],
+    ['address line 2 over 100', { addressLine2: 'x'.repeat(101) }, ['addressLine2']],
+    ['a missing city', { city: undefined }, ['city']],
+    ['a blank state', { state: '' }, ['state']],
+    ['a country other than India', { country: 'Nepal' }, ['country']],
+    ['a 5-digit postal code', { postalCode: '56000' }, ['postalCode']],
+    ['a postal code with letters', { postalCode: '56A001' }, ['postalCode']],
+    ['a NUL in the name', { name: 'Asha\u0000' }, ['name']],
+  ])('refuse %s, naming the field', (_name, change, field) => {
+    const error = expectOnly(order((o) => (o.beneficiaries = [asha(), { ...asha(), ...change } as never])), 'INVALID_INPUT', ['input', 'beneficiaries', '1', ...field]);
+    expect(error.message).toMatch(new RegExp(`^beneficiaries\\[1\\]\\.${field[0]} `));
+  });
+
+  it('report every bad field of every beneficiary at once', () => {
+    const errors = errorsOf(order((o) => (o.beneficiaries = [{ ...asha(), postalCode: '1' }, { ...asha(), country: 'USA', city: '' }])));
+    expect(errors.map((e) => e.field!.join('.'))).toEqual(['input.beneficiaries.0.postalCode', 'input.beneficiaries.1.city', 'input.beneficiaries.1.country']);
+  });
+});
+
+describe('validateGatewayFields (checked against the payment configuration\'s gateway)', () => {
+  const fieldsOf = (errors: ReturnType<typeof validateGatewayFields>) => errors.map((e) => e.field!.join('.'));
+
+  it('accepts each gateway\'s own fields up to their limits, and nothing', () => {
+    expect(validateGatewayFields(null, 'RAZORPAY')).toEqual([]);
+    expect(validateGatewayFields({}, 'PAYU')).toEqual([]);
+    expect(
+      validateGatewayFields({ receipt: 'r'.repeat(40), notes: Array.from({ length: 15 }, (_, i) => ({ key: `k${i}`, value: 'v'.repeat(256) })) }, 'RAZORPAY'),
+    ).toEqual([]);
+    expect(validateGatewayFields({ udf: ['u'.repeat(255), '', 'c', 'd'] }, 'PAYU')).toEqual([]);
+    expect(validateGatewayFields({ additionalInfo: Array(7).fill('i'.repeat(120)) }, 'BILLDESK')).toEqual([]);
+    expect(validateGatewayFields({ extra: ['e'.repeat(180), 'f'] }, 'ZAAKPAY')).toEqual([]);
+  });
+
+  it('refuses a field of another gateway, saying which this gateway takes', () => {
+    const [error] = validateGatewayFields({ udf: ['a'] }, 'RAZORPAY');
+    expect(error).toMatchObject({ code: 'INVALID_INPUT', field: ['input', 'gatewayFields', 'udf'] });
+    expect(error.message).toBe("gatewayFields.udf is a PAYU field, but the order's payment configuration uses RAZORPAY: leave it out (RAZORPAY takes notes and receipt)");
+    expect(fieldsOf(validateGatewayFields({ receipt: 'r', notes: [], extra: ['x'], additionalInfo: ['y'] }, 'PAYU'))).toEqual([
+      'input.gatewayFields.notes',
+      'input.gatewayFields.receipt',
+      'input.gatewayFields.additionalInfo',
+      'input.gatewayFields.extra',
+    ]);
+  });
+
+  it.each<[string, Parameters<typeof validateGatewayFields>[0], string, string[]]>([
+    ['a receipt over 40', { receipt: 'r'.repeat(41) }, 'RAZORPAY', ['receipt']],
+    ['an empty receipt', { receipt: '' }, 'RAZORPAY', ['receipt']],
+    ['16 notes', { notes: Array.from({ length: 16 }, (_, i) => ({ key: `k${i}`, value: 'v' })) }, 'RAZORPAY', ['notes']],
+    ['a note value over 256', { notes: [{ key: 'k', value: 'v'.repeat(257) }] }, 'RAZORPAY', ['notes', '0', 'value']],
+    ['a blank note key', { notes: [{ key: ' ', value: 'v' }] }, 'RAZORPAY', ['notes', '0', 'key']],
+    ['a repeated note key', { notes: [{ key: 'k', value: '1' }, { key: 'k', value: '2' }] }, 'RAZORPAY', ['notes', '1', 'key']],
+    ['five udf', { udf: ['1', '2', '3', '4', '5'] }, 'PAYU', ['udf']],
+    ['a udf over 255', { udf: ['u'.repeat(256)] }, 'PAYU', ['udf', '0']],
+    ['eight additional infos', { additionalInfo: Array(8).fill('i') }, 'BILLDESK', ['additionalInfo']],
+    ['an additional info over 120', { additionalInfo: ['', 'i'.repeat(121)] }, 'BILLDESK', ['additionalInfo', '1']],
+    ['three extras', { extra: ['1', '2', '3'] }, 'ZAAKPAY', ['extra']],
+    ['an extra over 180', { extra: ['e'.repeat(181)] }, 'ZAAKPAY', ['extra', '0']],
+    ['a line break in a receipt', { receipt: 'r\n1' }, 'RAZORPAY', ['receipt']],
+  ])('refuses %s, naming the field', (_name, fields, gateway, field) => {
+    expect(fieldsOf(validateGatewayFields(fields, gateway as never))).toEqual([['input', 'gatewayFields', ...field].join('.')]);
+  });
+});
+
+describe('the UPI limit (INR 5,00,000)', () => {
+  it('is 5,00,00,000 paise; only totals above it are web-only', () => {
+    expect(MAX_UPI_AMOUNT).toBe(50_000_000);
+    expect(aboveUpiLimit(50_000_000, 100)).toBe(false);
+    expect(aboveUpiLimit(50_000_001, 100)).toBe(true);
+    expect(aboveUpiLimit(500_000_001, 1000)).toBe(true);
+    expect(aboveUpiLimit(500_000, 1)).toBe(false);
   });
 });

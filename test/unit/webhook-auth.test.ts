@@ -168,6 +168,53 @@ describe('authenticateWebhook: both mechanisms', () => {
   });
 });
 
+describe('authenticateWebhook: x-360dialog-signature (360dialog signs what it forwards)', () => {
+  const PARTNER_SECRET = 'partner-secret-0123456789';
+  const D360_ONLY = { appSecret: null, webhookToken: null, dialog360Secret: PARTNER_SECRET };
+  const ALL = { appSecret: APP_SECRET, webhookToken: TOKEN, dialog360Secret: PARTNER_SECRET };
+  const bare = hex(body, PARTNER_SECRET);
+
+  it('accepts the HMAC-SHA256 of the raw bytes as bare hex, with a sha256= prefix, in upper case', () => {
+    for (const header of [bare, `sha256=${bare}`, bare.toUpperCase(), ` ${bare} `]) {
+      expect(authenticateWebhook(body, { dialog360Signature: header }, D360_ONLY)).toEqual({ ok: true, by: 'DIALOG360_SIGNATURE' });
+    }
+  });
+
+  it('refuses a forged one, one of other bytes, one keyed with the app secret, and garbage', () => {
+    const wrong = { ok: false, reason: 'x-360dialog-signature does not match the body' };
+    expect(authenticateWebhook(body, { dialog360Signature: forge(bare) }, D360_ONLY)).toEqual(wrong);
+    expect(authenticateWebhook(Buffer.concat([body, Buffer.from(' ')]), { dialog360Signature: bare }, D360_ONLY)).toEqual(wrong);
+    expect(authenticateWebhook(body, { dialog360Signature: hex(body) }, D360_ONLY)).toEqual(wrong);
+    for (const garbage of ['', 'sha256=', 'sha1=' + bare.slice(0, 40), bare.slice(1), `${bare}00`, 'zz'.repeat(32)]) {
+      expect(authenticateWebhook(body, { dialog360Signature: garbage }, D360_ONLY)).toEqual(wrong);
+    }
+    expect(authenticateWebhook(body, { dialog360Signature: [bare, bare] }, D360_ONLY)).toEqual({
+      ok: false,
+      reason: 'x-360dialog-signature is sent more than once',
+    });
+  });
+
+  it('is not checked without its secret, and Meta signatures do not pass as it', () => {
+    expect(authenticateWebhook(body, { dialog360Signature: bare }, BOTH)).toEqual({ ok: false, reason: 'missing X-Hub-Signature-256 (or X-Webhook-Token)' });
+    // X-Hub-Signature-256 needs its prefix; the 360dialog header does not
+    expect(authenticateWebhook(body, { signature: hex(body) }, SIGNATURE_ONLY)).toEqual({ ok: false, reason: 'X-Hub-Signature-256 does not match the body' });
+  });
+
+  it('sits beside the other mechanisms: any one that verifies suffices; every failure is named', () => {
+    expect(authenticateWebhook(body, { signature: forge(signature), dialog360Signature: bare }, ALL)).toEqual({ ok: true, by: 'DIALOG360_SIGNATURE' });
+    expect(authenticateWebhook(body, { signature, dialog360Signature: forge(bare) }, ALL)).toEqual({ ok: true, by: 'SIGNATURE' });
+    expect(authenticateWebhook(body, { dialog360Signature: forge(bare), token: TOKEN }, ALL)).toEqual({ ok: true, by: 'TOKEN' });
+    expect(authenticateWebhook(body, { signature: forge(signature), dialog360Signature: forge(bare), token: 'nope' }, ALL)).toEqual({
+      ok: false,
+      reason: 'X-Hub-Signature-256 does not match the body; x-360dialog-signature does not match the body; X-Webhook-Token is wrong',
+    });
+    expect(authenticateWebhook(body, {}, ALL)).toEqual({ ok: false, reason: 'missing X-Hub-Signature-256 (or x-360dialog-signature, or X-Webhook-Token)' });
+    expect(authenticateWebhook(body, {}, D360_ONLY)).toEqual({ ok: false, reason: 'missing x-360dialog-signature' });
+    const r = authenticateWebhook(body, { dialog360Signature: forge(bare) }, D360_ONLY);
+    expect(!r.ok && r.reason).not.toContain(PARTNER_SECRET);
+  });
+});
+
 describe('authenticateWebhook: configuration', () => {
   it('refuses everything when no secret is configured', () => {
     const none = { appSecret: null, webhookToken: null };

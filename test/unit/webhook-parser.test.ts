@@ -28,7 +28,7 @@ const EXPECTED: Record<string, WebhookUpdate[]> = {
     {
       kind: 'payment',
       phoneNumberId: PHONE_NUMBER_ID,
-      wamid: ORDER_DETAILS_WAMID,
+      notificationId: ORDER_DETAILS_WAMID,
       referenceId: 'A1001-1',
       status: 'CAPTURED',
       rawStatus: 'captured',
@@ -41,12 +41,15 @@ const EXPECTED: Record<string, WebhookUpdate[]> = {
         status: 'SUCCESS',
         method: 'upi',
         amount: null,
+        orderAmount: null,
         currency: null,
         errorCode: null,
         errorReason: null,
         createdAt: at(1746500000),
         updatedAt: at(1746500005),
+        refunds: [],
       },
+      refunds: [],
       timestamp: at(1746500005),
     },
   ],
@@ -54,7 +57,7 @@ const EXPECTED: Record<string, WebhookUpdate[]> = {
     {
       kind: 'payment',
       phoneNumberId: PHONE_NUMBER_ID,
-      wamid: ORDER_DETAILS_WAMID,
+      notificationId: ORDER_DETAILS_WAMID,
       referenceId: 'A1001-1',
       status: 'FAILED',
       rawStatus: 'failed',
@@ -67,21 +70,25 @@ const EXPECTED: Record<string, WebhookUpdate[]> = {
         status: 'FAILED',
         method: 'upi',
         amount: null,
+        orderAmount: null,
         currency: null,
         errorCode: 'BAD_REQUEST_ERROR',
         errorReason: 'Payment declined by the bank',
         createdAt: at(1746500000),
         updatedAt: at(1746500005),
+        refunds: [],
       },
+      refunds: [],
       timestamp: at(1746500005),
     },
   ],
-  // Meta's documented payment webhook: statuses[].id is a notification id; PG fields and refunds[] echoed
+  // Meta's documented payment webhook: statuses[].id is a notification id (never matched as a wamid);
+  // timestamps as strings; PG fields echoed (not read); refunds[] at payment level, parsed
   'webhook.payment.meta-captured-with-refund.json': [
     {
       kind: 'payment',
       phoneNumberId: PHONE_NUMBER_ID,
-      wamid: 'gBGGFlB5YjhvAgnhuF1qIUvCo7A',
+      notificationId: 'gBGGFlB5YjhvAgnhuF1qIUvCo7A',
       referenceId: 'A1001-1',
       status: 'CAPTURED',
       rawStatus: 'captured',
@@ -94,12 +101,25 @@ const EXPECTED: Record<string, WebhookUpdate[]> = {
         status: 'SUCCESS',
         method: 'upi',
         amount: null,
+        orderAmount: null,
         currency: null,
         errorCode: null,
         errorReason: null,
         createdAt: at(1772129415),
         updatedAt: at(1772129417),
+        refunds: [],
       },
+      refunds: [
+        {
+          id: 'rfnd_Sdrd41xQ8mT2aZ',
+          amount: { value: 20000, offset: 100 },
+          speedProcessed: 'normal',
+          status: 'PENDING',
+          rawStatus: 'pending',
+          createdAt: at(1772215815),
+          updatedAt: at(1772215815),
+        },
+      ],
       timestamp: at(1772215816),
     },
   ],
@@ -107,7 +127,7 @@ const EXPECTED: Record<string, WebhookUpdate[]> = {
     {
       kind: 'payment',
       phoneNumberId: PHONE_NUMBER_ID,
-      wamid: ORDER_DETAILS_WAMID,
+      notificationId: ORDER_DETAILS_WAMID,
       referenceId: 'A1001-1',
       status: 'PENDING',
       rawStatus: 'pending',
@@ -120,12 +140,15 @@ const EXPECTED: Record<string, WebhookUpdate[]> = {
         status: 'PENDING',
         method: null,
         amount: null,
+        orderAmount: null,
         currency: null,
         errorCode: null,
         errorReason: null,
         createdAt: at(1746500000),
         updatedAt: at(1746500000),
+        refunds: [],
       },
+      refunds: [],
       timestamp: at(1746500000),
     },
   ],
@@ -219,7 +242,7 @@ describe('parseWebhook: the wire samples', () => {
   });
 
   it.each(Object.keys(EXPECTED))('parses %s to the exact update', (name) => {
-    expect(parseWebhook(wire(name))).toEqual({ updates: EXPECTED[name], malformed: null });
+    expect(parseWebhook(wire(name))).toEqual({ updates: EXPECTED[name], malformed: null, problems: [] });
   });
 });
 
@@ -252,6 +275,7 @@ describe('parseWebhook: leniency', () => {
         },
       ],
       malformed: null,
+      problems: [],
     });
   });
 
@@ -284,7 +308,7 @@ describe('parseWebhook: leniency', () => {
       {
         kind: 'payment',
         phoneNumberId: PHONE_NUMBER_ID,
-        wamid: 'wamid.X',
+        notificationId: 'wamid.X',
         referenceId: 'R-2',
         status: 'CAPTURED',
         rawStatus: 'captured',
@@ -297,18 +321,21 @@ describe('parseWebhook: leniency', () => {
           status: 'SUCCESS',
           method: 'card',
           amount: null,
+          orderAmount: null,
           currency: null,
           errorCode: null,
           errorReason: null,
           createdAt: at(1746500000),
           updatedAt: null,
+          refunds: [],
         },
+        refunds: [],
         timestamp: at(1746500005),
       },
     ]);
   });
 
-  it('gives a payment without transaction, amount or id nulls, and skips a transaction without id', () => {
+  it('gives a payment without transaction, amount or id nulls, and skips a transaction without id (the attempt still counts)', () => {
     const body = messages({
       statuses: [
         { type: 'payment', status: 'pending', payment: { reference_id: 'R-3' } },
@@ -318,16 +345,18 @@ describe('parseWebhook: leniency', () => {
     const base = {
       kind: 'payment',
       phoneNumberId: PHONE_NUMBER_ID,
-      wamid: null,
+      notificationId: null,
       status: 'PENDING',
       rawStatus: 'pending',
       amount: null,
       currency: null,
       transaction: null,
+      refunds: [],
       timestamp: null,
     };
     expect(parseWebhook(body).updates).toEqual([
-      { ...base, referenceId: 'R-3' },
+      // "pending" without an attempt: nobody has tried to pay yet
+      { ...base, referenceId: 'R-3', status: 'NEW' },
       { ...base, referenceId: 'R-4' },
     ]);
   });
@@ -409,6 +438,7 @@ describe('parseWebhook: leniency', () => {
         ...EXPECTED['webhook.message-status.delivered.json'],
       ],
       malformed: null,
+      problems: [],
     });
   });
 
@@ -426,6 +456,7 @@ describe('parseWebhook: leniency', () => {
         { kind: 'unknown', field: 'messages', description: 'inbound message' },
       ],
       malformed: null,
+      problems: [],
     });
   });
 
@@ -482,6 +513,7 @@ describe('parseWebhook: leniency', () => {
     expect(parseWebhook(page)).toEqual({
       updates: [{ kind: 'unknown', field: null, description: 'object "page" is not whatsapp_business_account' }],
       malformed: null,
+      problems: [],
     });
   });
 });
@@ -497,11 +529,11 @@ describe('parseWebhook: malformed bodies never throw', () => {
     ['{ entry: 5 }', { entry: 5 }, 'body has no entry array'],
     ['{ entry: {} }', { entry: {} }, 'body has no entry array'],
   ])('%s -> malformed', (_name, body, reason) => {
-    expect(parseWebhook(body)).toEqual({ updates: [], malformed: reason });
+    expect(parseWebhook(body)).toEqual({ updates: [], malformed: reason, problems: [] });
   });
 
   it('gives no updates for an empty entry list', () => {
-    expect(parseWebhook({ object: 'whatsapp_business_account', entry: [] })).toEqual({ updates: [], malformed: null });
+    expect(parseWebhook({ object: 'whatsapp_business_account', entry: [] })).toEqual({ updates: [], malformed: null, problems: [] });
   });
 
   it('turns entries and changes of the wrong shape into unknown updates and reads the rest', () => {
@@ -531,6 +563,7 @@ describe('parseWebhook: malformed bodies never throw', () => {
         ...EXPECTED['webhook.payment.captured.json'],
       ],
       malformed: null,
+      problems: [],
     });
   });
 
@@ -571,6 +604,7 @@ describe('parseWebhook: malformed bodies never throw', () => {
     expect(parseWebhook(body)).toEqual({
       updates: EXPECTED['webhook.payment.pending.json'],
       malformed: 'body could not be read: boom',
+      problems: [],
     });
   });
 });
@@ -610,5 +644,107 @@ describe('parseWebhook: update cap', () => {
     const { updates } = parseWebhook({ entry: Array(100_000).fill(0) });
     expect(updates).toHaveLength(MAX_WEBHOOK_UPDATES + 1);
     expect(updates[MAX_WEBHOOK_UPDATES]).toMatchObject({ description: 'too many updates: only the first 1000 were read' });
+  });
+});
+
+describe("parseWebhook: Meta's payment vocabulary (pending/captured, the transaction tells the rest)", () => {
+  const payment = (status: string, transaction?: Record<string, unknown>) =>
+    messages({ statuses: [{ id: 'gBGGFlB5YjhvAgnhuF1qIUvCo7A', type: 'payment', status, payment: { reference_id: 'R-1', ...(transaction ? { transaction } : {}) } }] });
+  const claim = (body: unknown) => (parseWebhook(body).updates[0] as { status: string | null }).status;
+
+  it.each<[string, string, Record<string, unknown> | undefined, string | null]>([
+    ['pending without an attempt', 'pending', undefined, 'NEW'],
+    ['pending with an attempt in progress', 'pending', { id: 'order_1', status: 'pending' }, 'PENDING'],
+    ['pending with a failed attempt (Meta sends no "failed" payment status)', 'pending', { id: 'order_1', status: 'failed' }, 'FAILED'],
+    ['captured', 'captured', { id: 'order_1', status: 'success' }, 'CAPTURED'],
+    ['the older vocabulary: failed', 'failed', { id: 'order_1', status: 'failed' }, 'FAILED'],
+    ['the older vocabulary: new', 'new', undefined, 'NEW'],
+    ['the older vocabulary: canceled', 'canceled', undefined, 'CANCELED'],
+    ['an unknown word', 'authorized', { id: 'order_1', status: 'pending' }, null],
+  ])('%s → %s', (_name, status, transaction, expected) => {
+    expect(claim(payment(status, transaction))).toBe(expected);
+  });
+
+  it("keeps statuses[].id of a payment as notificationId: it is not a wamid and is never matched as one", () => {
+    const [update] = parseWebhook(wire('webhook.payment.meta-captured-with-refund.json')).updates;
+    expect(update).toMatchObject({ kind: 'payment', notificationId: 'gBGGFlB5YjhvAgnhuF1qIUvCo7A' });
+    expect(update).not.toHaveProperty('wamid');
+  });
+});
+
+describe('parseWebhook: values out of range are left out and reported, never passed on', () => {
+  const failedStatus = (overrides: Record<string, unknown>) =>
+    messages({ statuses: [{ id: 'wamid.A', status: 'failed', timestamp: '1746500100', errors: [{ code: 131026, title: 'Message undeliverable' }], ...overrides }] });
+
+  it('an error code of 99999999999: the status still applies, without the code', () => {
+    const parsed = parseWebhook(failedStatus({ errors: [{ code: 99999999999, title: 'Message undeliverable' }] }));
+    expect(parsed.updates).toEqual([expect.objectContaining({ kind: 'message_status', status: 'FAILED', errors: [{ code: null, title: 'Message undeliverable', message: null, details: null }] })]);
+    expect(parsed.problems).toEqual(['entry[0].changes[0].value.statuses[0].errors[0].code is "99999999999", out of range (0 to 2147483647)']);
+  });
+
+  it('a timestamp of 1e20, and a negative one, are left out', () => {
+    expect(parseWebhook(failedStatus({ timestamp: 1e20 })).problems).toEqual([
+      'entry[0].changes[0].value.statuses[0].timestamp is "100000000000000000000", out of range (0 to 253402300799)',
+    ]);
+    const negative = parseWebhook(failedStatus({ timestamp: '-5' }));
+    expect(negative.updates[0]).toMatchObject({ timestamp: null });
+    expect(negative.problems).toHaveLength(1);
+  });
+
+  it('a payment amount of 1e12, an offset of 1e15 or 7, a currency of "RUPEES": left out of the hint', () => {
+    const body = wire('webhook.payment.meta-captured-with-refund.json');
+    const s = body.entry[0].changes[0].value.statuses[0];
+    s.payment.amount = { value: 1e12, offset: 100 };
+    s.payment.currency = 'RUPEES';
+    s.payment.transaction.amount = { value: 52000, offset: 1e15 };
+    s.payment.refunds[0].amount = { value: 20000, offset: 7 };
+    const parsed = parseWebhook(body);
+    expect(parsed.updates[0]).toMatchObject({ kind: 'payment', status: 'CAPTURED', amount: null, currency: null, transaction: { amount: null }, refunds: [{ amount: null }] });
+    const at = 'entry[0].changes[0].value.statuses[0].payment';
+    expect(parsed.problems).toEqual([
+      `${at}.transaction.amount.offset is "1000000000000000", out of range (1 to 1000000000)`,
+      `${at}.amount.value is "1000000000000", out of range (0 to 2147483647)`,
+      `${at}.currency is 6 characters long (at most 3 allowed)`,
+      `${at}.refunds[0].amount.offset is 7, not a power of ten`,
+    ]);
+  });
+
+  it('identifiers too long for their columns, or with control characters, are not matched on', () => {
+    const longWamid = messages({ statuses: [{ id: `wamid.${'x'.repeat(300)}`, status: 'delivered' }] });
+    expect(parseWebhook(longWamid)).toEqual({
+      updates: [{ kind: 'unknown', field: 'messages', description: 'message status "delivered" without id' }],
+      malformed: null,
+      problems: ['entry[0].changes[0].value.statuses[0].id is 306 characters long (at most 255 allowed)'],
+    });
+    const nul = envelope('messages', { metadata: { phone_number_id: '1065\u00004035' }, statuses: [{ id: 'wamid.A', status: 'read' }] });
+    const parsed = parseWebhook(nul);
+    expect(parsed.updates).toEqual([expect.objectContaining({ kind: 'message_status', phoneNumberId: null })]);
+    expect(parsed.problems).toEqual(['entry[0].changes[0].value.metadata.phone_number_id contains control characters ("1065\\u00004035")']);
+  });
+
+  it('a payment reference id that is not one the gateway sends is an unknown update, reported', () => {
+    const body = messages({ statuses: [{ id: 'n1', type: 'payment', status: 'captured', payment: { reference_id: 'R\u0000-1' } }] });
+    expect(parseWebhook(body)).toEqual({
+      updates: [{ kind: 'unknown', field: 'messages', description: 'payment status with an invalid payment.reference_id' }],
+      malformed: null,
+      problems: ['entry[0].changes[0].value.statuses[0].payment.reference_id is "R\\u0000-1", not a reference id (1-35 of A-Z a-z 0-9 _ . -)'],
+    });
+  });
+
+  it('descriptive texts are made storable: control characters dropped, cut to 1000 characters', () => {
+    const parsed = parseWebhook(failedStatus({ errors: [{ code: 131026, title: 'a\u0000b', error_data: { details: 'd'.repeat(5000) } }] }));
+    const [update] = parsed.updates as Array<{ errors: Array<{ title: string; details: string }> }>;
+    expect(update.errors[0].title).toBe('ab');
+    expect(update.errors[0].details).toHaveLength(1000);
+    expect(parsed.problems).toEqual([]);
+  });
+
+  it('a payment configuration status longer than its column is not applied', () => {
+    const body = envelope('payment_configuration_update', { configuration_name: 'c1', status: 'x'.repeat(65) });
+    const parsed = parseWebhook(body);
+    expect(parsed.updates).toEqual([
+      { kind: 'unknown', field: 'payment_configuration_update', description: 'payment_configuration_update without configuration_name or status' },
+    ]);
+    expect(parsed.problems).toEqual(['entry[0].changes[0].value.status is 65 characters long (at most 64 allowed)']);
   });
 });

@@ -79,13 +79,72 @@ describe('buildOrderDetailsMessage', () => {
     expect(JSON.stringify(built)).toBe(JSON.stringify(expected));
   });
 
-  it('omits every optional key that is absent (null, undefined or empty)', () => {
+  it('omits every optional key that is absent (null, undefined or empty); tax is always there (WhatsApp requires it)', () => {
     const built = buildOrderDetailsMessage(minimalSource()) as any;
     expect(Object.keys(built.interactive)).toEqual(['type', 'body', 'action']);
+    expect(Object.keys(built.interactive.action.parameters)).toEqual(['reference_id', 'type', 'payment_settings', 'currency', 'total_amount', 'order']);
     const order = built.interactive.action.parameters.order;
-    expect(Object.keys(order)).toEqual(['status', 'items', 'subtotal']);
+    expect(Object.keys(order)).toEqual(['status', 'items', 'subtotal', 'tax']);
+    expect(order.tax).toEqual({ value: 0, offset: 100 });
     expect(order.items[0]).toEqual({ retailer_id: 'S', name: 'Ebook', amount: { value: 1000, offset: 100 }, quantity: 1 });
+    expect(built.interactive.action.parameters.payment_settings).toEqual([{ type: 'payment_gateway', payment_gateway: { type: 'payu', configuration_name: 'cfg' } }]);
     expect(JSON.stringify(built)).not.toContain('null');
+  });
+
+  it('leaves retailer_id out of an item that has none (optional in WhatsApp)', () => {
+    const src = minimalSource();
+    src.items[0].retailerId = null;
+    const item = (buildOrderDetailsMessage(src) as any).interactive.action.parameters.order.items[0];
+    expect(JSON.stringify(item)).toBe(JSON.stringify({ name: 'Ebook', amount: { value: 1000, offset: 100 }, quantity: 1 }));
+  });
+
+  it('sends beneficiaries after the goods type, in snake_case, address_line2 only when given', () => {
+    const built = buildOrderDetailsMessage({
+      ...sourceFromFixture(),
+      beneficiaries: [
+        { name: 'Asha Rao', addressLine1: '12 MG Road', addressLine2: 'Near the metro', city: 'Bengaluru', state: 'Karnataka', country: 'India', postalCode: '560001' },
+        { name: 'Ravi', addressLine1: '4 Park St', addressLine2: null, city: 'Kolkata', state: 'West Bengal', country: 'India', postalCode: '700016' },
+      ],
+    }) as any;
+    const p = built.interactive.action.parameters;
+    expect(Object.keys(p)).toEqual(['reference_id', 'type', 'beneficiaries', 'payment_settings', 'currency', 'total_amount', 'order']);
+    expect(JSON.stringify(p.beneficiaries)).toBe(
+      JSON.stringify([
+        { name: 'Asha Rao', address_line1: '12 MG Road', address_line2: 'Near the metro', city: 'Bengaluru', state: 'Karnataka', country: 'India', postal_code: '560001' },
+        { name: 'Ravi', address_line1: '4 Park St', city: 'Kolkata', state: 'West Bengal', country: 'India', postal_code: '700016' },
+      ]),
+    );
+  });
+
+  it("puts the PG fields under payment_gateway.<gateway>, each gateway its own", () => {
+    const gatewayOf = (src: Partial<OrderDetailsMessageSource>) =>
+      (buildOrderDetailsMessage({ ...minimalSource(), ...src }) as any).interactive.action.parameters.payment_settings[0].payment_gateway;
+    expect(
+      JSON.stringify(gatewayOf({ gateway: 'RAZORPAY', gatewayFields: { receipt: 'rcpt-A1001', notes: [{ key: 'crm', value: 'C-77' }, { key: 'promo', value: '' }] } })),
+    ).toBe(JSON.stringify({ type: 'razorpay', configuration_name: 'cfg', razorpay: { receipt: 'rcpt-A1001', notes: { crm: 'C-77', promo: '' } } }));
+    expect(gatewayOf({ gateway: 'PAYU', gatewayFields: { udf: ['a', '', 'c'] } })).toEqual({ type: 'payu', configuration_name: 'cfg', payu: { udf1: 'a', udf3: 'c' } });
+    expect(gatewayOf({ gateway: 'BILLDESK', gatewayFields: { additionalInfo: ['1', '2', '3', '4', '5', '6', '7'] } }).billdesk).toEqual({
+      additional_info1: '1',
+      additional_info2: '2',
+      additional_info3: '3',
+      additional_info4: '4',
+      additional_info5: '5',
+      additional_info6: '6',
+      additional_info7: '7',
+    });
+    expect(gatewayOf({ gateway: 'ZAAKPAY', gatewayFields: { extra: ['x', 'y'] } }).zaakpay).toEqual({ extra1: 'x', extra2: 'y' });
+    // nothing to send: no key at all
+    expect(gatewayOf({ gateway: 'PAYU', gatewayFields: { udf: ['', ''] } })).toEqual({ type: 'payu', configuration_name: 'cfg' });
+  });
+
+  it('offers only the web checkout (enabled_payment_options ["web"]) for totals above INR 5,00,000', () => {
+    const gatewayOf = (total: number) =>
+      (buildOrderDetailsMessage({ ...minimalSource(), total, subtotal: total, items: [{ ...minimalSource().items[0], amount: total }] }) as any).interactive.action.parameters
+        .payment_settings[0].payment_gateway;
+    expect(gatewayOf(50_000_000)).toEqual({ type: 'payu', configuration_name: 'cfg' });
+    expect(JSON.stringify(gatewayOf(50_000_001))).toBe(JSON.stringify({ type: 'payu', configuration_name: 'cfg', enabled_payment_options: ['web'] }));
+    const withFields = buildOrderDetailsMessage({ ...minimalSource(), gateway: 'RAZORPAY', total: 60_000_000, gatewayFields: { receipt: 'r' } }) as any;
+    expect(Object.keys(withFields.interactive.action.parameters.payment_settings[0].payment_gateway)).toEqual(['type', 'configuration_name', 'razorpay', 'enabled_payment_options']);
   });
 
   it('maps goods type and every gateway to their wire spelling', () => {

@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { createWhatsAppClient, type WhatsAppClientOptions } from '../../src/whatsapp/client';
 import { UpstreamError } from '../../src/whatsapp/upstream-error';
+import { wire } from '../fixtures/load-wire';
 
 interface Seen {
   method: string;
@@ -112,7 +113,44 @@ describe('createWhatsAppClient', () => {
     reply = (_req, res) => json(res, 200, 'OK');
     expect((await rejection(cloud().lookupPayment('cfg', 'R1'))).kind).toBe('protocol');
     reply = (_req, res) => json(res, 200, { payments: [{ reference_id: 'R2', status: 'captured' }] });
-    expect((await rejection(cloud().lookupPayment('cfg', 'R1'))).message).toContain('R2, not R1');
+    expect((await rejection(cloud().lookupPayment('cfg', 'R1'))).message).toContain('"R2", not R1');
+  });
+
+  it("reads the lookup's documented error body (lookup.response.meta-error.json): a 5xx in it is temporary", async () => {
+    const sample = wire('lookup.response.meta-error.json');
+    reply = (_req, res) => json(res, 500, sample);
+    const e = await rejection(cloud().lookupPayment('cfg', 'R1'));
+    expect(e).toMatchObject({ kind: 'http', temporary: true, httpStatus: 500, details: 'System error. Please try again.' });
+    expect(e.message).toContain('Generic error');
+    // the same body under a 2xx status is an error all the same, and still temporary by its code
+    reply = (_req, res) => json(res, 200, sample);
+    expect(await rejection(cloud().lookupPayment('cfg', 'R1'))).toMatchObject({ temporary: true, httpStatus: 200 });
+    // a 4xx code in it is permanent; a 404 in it means "no payment", like Graph's
+    reply = (_req, res) => json(res, 400, { errors: [{ code: 400, title: 'Bad request', details: 'reference_id is invalid' }] });
+    expect(await rejection(cloud().lookupPayment('cfg', 'R1'))).toMatchObject({ temporary: false, httpStatus: 400, details: 'reference_id is invalid' });
+    reply = (_req, res) => json(res, 404, { errors: [{ code: 404, title: 'Not found', details: 'no payment' }] });
+    await expect(cloud().lookupPayment('cfg', 'R1')).resolves.toBeNull();
+  });
+
+  it('a wamid the gateway could not keep (over 255 characters, control characters) is a protocol error, not an acceptance', async () => {
+    reply = (_req, res) => json(res, 200, { messages: [{ id: `wamid.${'x'.repeat(300)}` }] });
+    expect(await rejection(cloud().sendMessage({}))).toMatchObject({ kind: 'protocol', httpStatus: 200 });
+    reply = (_req, res) => json(res, 200, { messages: [{ id: 'wamid.A\u0000B' }] });
+    expect((await rejection(cloud().sendMessage({}))).message).toContain('not a wamid the gateway can keep');
+  });
+
+  it("control characters in WhatsApp's error texts are dropped (PostgreSQL refuses NUL in the stored message)", async () => {
+    reply = (_req, res) => json(res, 400, { error: { code: 131009, message: 'bad\u0000 value', error_data: { details: 'field\u0000x' } } });
+    const e = await rejection(cloud().sendMessage({}));
+    expect(e.details).toBe('fieldx');
+    expect(e.message).not.toContain('\u0000');
+  });
+
+  it('an error code out of the 32-bit range is left out (it could not be stored), the text keeps it', async () => {
+    reply = (_req, res) => json(res, 400, { error: { code: 99999999999, message: '(#99999999999) odd' } });
+    const e = await rejection(cloud().sendMessage({}));
+    expect(e.whatsappCode).toBeUndefined();
+    expect(e.message).toContain('99999999999');
   });
 
   it('does not follow redirects (the token would travel with it)', async () => {

@@ -1,7 +1,9 @@
 import { Column, Entity, Index } from 'typeorm';
 import type {
   AddressInput,
+  BeneficiaryInput,
   EventSource,
+  GatewayFieldsInput,
   GoodsType,
   MessageKind,
   MessageStatus,
@@ -48,6 +50,18 @@ export class OrderEntity {
   @TextColumn(L.MAX_CATALOG_ID, { nullable: true }) catalogId: string | null;
   @TimestampColumn({ nullable: true }) expiresAt: Date | null;
   @TextColumn(L.MAX_LONG_DESCRIPTION, { nullable: true }) expirationDescription: string | null;
+  /** expiresAt passed and the payment lookup found nothing captured or in progress */
+  @Column({ type: 'boolean', default: false }) expired: boolean;
+  /**
+   * when to ask the payment lookup whether the order expired (expiresAt, later again while an
+   * attempt is in progress or the lookup fails); while claimed, the claimer's lease; null once
+   * decided
+   */
+  @Index() @TimestampColumn({ nullable: true }) expiryCheckAfter: Date | null;
+  /** sent in order_details (WhatsApp requires them for shipped physical goods); null when none */
+  @Column({ type: 'simple-json', nullable: true }) beneficiaries: BeneficiaryInput[] | null;
+  /** the PG fields sent for the order's own gateway, as given (Razorpay's receipt is reconciled on) */
+  @Column({ type: 'simple-json', nullable: true }) gatewayFields: GatewayFieldsInput | null;
   /** hash of the normalized sendOrderDetails input: a resend with the same content is a replay */
   @TextColumn(64) contentHash: string;
   @TimestampColumn() createdAt: Date;
@@ -60,7 +74,8 @@ export class OrderItemEntity {
   @IdColumn() id: string;
   @ForeignIdColumn() orderId: string;
   @Column({ type: 'integer' }) position: number;
-  @TextColumn(L.MAX_RETAILER_ID) retailerId: string;
+  /** optional in WhatsApp's items */
+  @TextColumn(L.MAX_RETAILER_ID, { nullable: true }) retailerId: string | null;
   @TextColumn(L.MAX_ITEM_NAME) name: string;
   @MoneyColumn() amount: number;
   @MoneyColumn({ nullable: true }) saleAmount: number | null;
@@ -93,11 +108,19 @@ export class PaymentEntity {
   @TimestampColumn() updatedAt: Date;
 }
 
+/**
+ * One attempt to pay. Every attempt of a payment may carry the same transactionId (the payment
+ * gateway's order id, as in Meta's captured-after-retry sample) and differ only in
+ * pgTransactionId, which an attempt in progress may not have yet: so an attempt is identified by
+ * its place among the payment's transactions (`position`, in the order WhatsApp lists them).
+ */
 @Entity('transactions')
-@Index(['paymentId', 'transactionId'], { unique: true })
+@Index(['paymentId', 'position'], { unique: true })
 export class TransactionEntity {
   @IdColumn() id: string;
   @ForeignIdColumn() paymentId: string;
+  /** 0 for the first attempt, then 1, 2 ...: the unique index makes two writers of one attempt collide */
+  @Column({ type: 'integer' }) position: number;
   /** the id WhatsApp reports; with the reference id it is what the payment gateway knows */
   @TextColumn(128) transactionId: string;
   @EnumColumn(32, { nullable: true }) gateway: PaymentGateway | null;
@@ -106,6 +129,9 @@ export class TransactionEntity {
   @TextColumn(64, { nullable: true }) method: string | null;
   @MoneyColumn({ nullable: true }) amount: number | null;
   @Column({ type: 'integer', nullable: true }) amountOffset: number | null;
+  /** what the payment gateway's order was for (order_amount), where WhatsApp reports it */
+  @MoneyColumn({ nullable: true }) orderAmount: number | null;
+  @Column({ type: 'integer', nullable: true }) orderAmountOffset: number | null;
   @TextColumn(3, { nullable: true }) currency: string | null;
   @TextColumn(128, { nullable: true }) errorCode: string | null;
   @Column({ type: 'text', nullable: true }) errorReason: string | null;

@@ -1,5 +1,6 @@
 import { Column, Entity, Index } from 'typeorm';
 import { MAX_IDEMPOTENCY_KEY } from '../../domain/limits';
+import type { WebhookAuthMechanism } from '../../domain/types';
 import { EnumColumn, IdColumn, TextColumn, TimestampColumn } from './columns';
 
 export type WebhookState = 'RECEIVED' | 'PROCESSED' | 'FAILED';
@@ -13,7 +14,7 @@ export class ReceivedWebhookEntity {
   @Column({ type: 'text' }) body: string;
   /** SHA-256 of the body: an identical redelivery is recognised */
   @Index() @TextColumn(64) bodyHash: string;
-  @EnumColumn() authenticatedBy: 'SIGNATURE' | 'TOKEN';
+  @EnumColumn() authenticatedBy: WebhookAuthMechanism;
   @EnumColumn() state: WebhookState;
   @Column({ type: 'integer', default: 0 }) attempts: number;
   @Column({ type: 'text', nullable: true }) error: string | null;

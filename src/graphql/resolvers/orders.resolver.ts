@@ -24,6 +24,8 @@ import {
   UpdateOrderStatusInput,
 } from '../types/inputs';
 import {
+  Beneficiary,
+  GatewayFields,
   Order,
   OrderConnection,
   OrderEvent,
@@ -113,13 +115,25 @@ export class OrderResolver {
   async items(@Root() order: OrderEntity, @Ctx() ctx: GraphQLContext): Promise<OrderItem[]> {
     const items = await ctx.loaders.itemsOfOrder.load(order.id);
     return items.map((i) => ({
-      retailerId: i.retailerId,
+      retailerId: i.retailerId ?? '',
       name: i.name,
       amount: money(i.amount, order.offset, order.currency),
       saleAmount: moneyOrNull(i.saleAmount, order.offset, order.currency),
       quantity: i.quantity,
       total: money((i.saleAmount ?? i.amount) * i.quantity, order.offset, order.currency),
     }));
+  }
+
+  @FieldResolver(() => [Beneficiary])
+  beneficiaries(@Root() order: OrderEntity): Beneficiary[] {
+    return (order.beneficiaries ?? []).map((b) => ({ ...b, addressLine2: b.addressLine2 ?? null }));
+  }
+
+  @FieldResolver(() => GatewayFields, { nullable: true })
+  gatewayFields(@Root() order: OrderEntity): GatewayFields | null {
+    const f = order.gatewayFields;
+    if (!f) return null;
+    return { notes: f.notes ?? [], receipt: f.receipt ?? null, udf: f.udf ?? [], additionalInfo: f.additionalInfo ?? [], extra: f.extra ?? [] };
   }
 
   @FieldResolver(() => Money)
@@ -209,6 +223,10 @@ export class TransactionResolver {
   @FieldResolver(() => Money, { nullable: true })
   amount(@Root() t: TransactionEntity): Money | null {
     return moneyOrNull(t.amount, t.amountOffset, t.currency);
+  }
+  @FieldResolver(() => Money, { nullable: true })
+  orderAmount(@Root() t: TransactionEntity): Money | null {
+    return moneyOrNull(t.orderAmount, t.orderAmountOffset, t.currency);
   }
   @FieldResolver(() => Date, { nullable: true })
   createdAt(@Root() t: TransactionEntity): Date | null {

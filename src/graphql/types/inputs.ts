@@ -56,7 +56,8 @@ export class AddressInput {
 
 @InputType()
 export class OrderItemInput {
-  @Field() retailerId: string;
+  @Field(() => String, { nullable: true, description: 'optional in WhatsApp; when given, 1-100 characters' })
+  retailerId?: string | null;
   @Field() name: string;
   @Field(() => MoneyInput) amount: MoneyInput;
   @Field(() => MoneyInput, { nullable: true }) saleAmount?: MoneyInput | null;
@@ -68,6 +69,40 @@ export class OrderItemInput {
   countryOfOrigin?: string | null;
   @Field(() => String, { nullable: true }) importerName?: string | null;
   @Field(() => AddressInput, { nullable: true }) importerAddress?: AddressInput | null;
+}
+
+@InputType({
+  description:
+    'A recipient of shipped physical goods. WhatsApp requires it for shipped PHYSICAL_GOODS (legal and compliance); it is not shown to the customer.',
+})
+export class BeneficiaryInput {
+  @Field({ description: 'at most 200 characters' }) name: string;
+  @Field({ description: 'door, tower, street; at most 100 characters' }) addressLine1: string;
+  @Field(() => String, { nullable: true, description: 'landmark, area; at most 100 characters' }) addressLine2?: string | null;
+  @Field() city: string;
+  @Field() state: string;
+  @Field({ defaultValue: 'India', description: 'must be India' }) country: string;
+  @Field({ description: '6 digits' }) postalCode: string;
+}
+
+@InputType()
+export class KeyValueInput {
+  @Field() key: string;
+  @Field() value: string;
+}
+
+@InputType({
+  description:
+    "Fields WhatsApp passes to the payment gateway when it creates the PG order, and echoes back in\npayment webhooks and lookups. Each is accepted only for its own gateway (the order's payment\nconfiguration decides which); a field for another gateway is INVALID_INPUT.",
+})
+export class GatewayFieldsInput {
+  @Field(() => [KeyValueInput], { nullable: true, description: 'Razorpay: at most 15 pairs, each value at most 256 characters' })
+  notes?: KeyValueInput[] | null;
+  @Field(() => String, { nullable: true, description: 'Razorpay: 1 to 40 characters' }) receipt?: string | null;
+  @Field(() => [String], { nullable: true, description: 'PayU: udf1..udf4 in order, each at most 255 characters' }) udf?: string[] | null;
+  @Field(() => [String], { nullable: true, description: 'BillDesk: additional_info1..7 in order, each at most 120 characters' })
+  additionalInfo?: string[] | null;
+  @Field(() => [String], { nullable: true, description: 'Zaakpay: extra1..2 in order, each at most 180 characters' }) extra?: string[] | null;
 }
 
 @InputType()
@@ -97,6 +132,12 @@ export class SendOrderDetailsInput {
   total?: MoneyInput | null;
   @Field(() => Date, { nullable: true }) expiresAt?: Date | null;
   @Field(() => String, { nullable: true }) expirationDescription?: string | null;
+  @Field(() => [BeneficiaryInput], {
+    nullable: true,
+    description: 'required when type is PHYSICAL_GOODS and the goods are shipped (at least one)',
+  })
+  beneficiaries?: BeneficiaryInput[] | null;
+  @Field(() => GatewayFieldsInput, { nullable: true }) gatewayFields?: GatewayFieldsInput | null;
   @Field(() => String, { nullable: true }) idempotencyKey?: string | null;
 }
 

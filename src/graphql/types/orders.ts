@@ -26,7 +26,7 @@ import { Business } from './tenancy';
 
 @ObjectType()
 export class OrderItem {
-  @Field() retailerId: string;
+  @Field({ description: 'empty when the item was sent without one (it is optional in WhatsApp)' }) retailerId: string;
   @Field() name: string;
   @Field(() => Money, { description: 'unit price' }) amount: Money;
   @Field(() => Money, { nullable: true, description: 'discounted unit price; when present it is what counts' })
@@ -51,7 +51,8 @@ export class OutboundMessage extends Node {
 @ObjectType()
 export class Transaction {
   @Field(() => ID, {
-    description: 'the transaction id WhatsApp reports (used with referenceId to reconcile at the payment gateway)',
+    description:
+      'the transaction id WhatsApp reports (used with referenceId to reconcile at the payment gateway); every attempt of a payment may share it (the payment gateway order id): pgTransactionId tells them apart',
   })
   id: string;
   @Field(() => PaymentGatewayEnum, { nullable: true }) gateway: PaymentGateway | null;
@@ -59,6 +60,11 @@ export class Transaction {
   @Field(() => TransactionStatusEnum) status: TransactionStatus;
   @Field(() => String, { nullable: true, description: 'upi, card, wallet, netbanking ...' }) method: string | null;
   @Field(() => Money, { nullable: true }) amount: Money | null;
+  @Field(() => Money, {
+    nullable: true,
+    description: 'the order amount the payment gateway reports for this attempt (order_amount), where given',
+  })
+  orderAmount: Money | null;
   @Field(() => String, { nullable: true }) errorCode: string | null;
   @Field(() => String, { nullable: true }) errorReason: string | null;
   @Field(() => Date, { nullable: true }) createdAt: Date | null;
@@ -75,6 +81,32 @@ export class Payment {
   @Field(() => Money, { nullable: true }) amount: Money | null;
   @Field(() => [Transaction]) transactions: Transaction[];
   @Field() updatedAt: Date;
+}
+
+@ObjectType()
+export class Beneficiary {
+  @Field() name: string;
+  @Field() addressLine1: string;
+  @Field(() => String, { nullable: true }) addressLine2: string | null;
+  @Field() city: string;
+  @Field() state: string;
+  @Field() country: string;
+  @Field() postalCode: string;
+}
+
+@ObjectType()
+export class KeyValue {
+  @Field() key: string;
+  @Field() value: string;
+}
+
+@ObjectType()
+export class GatewayFields {
+  @Field(() => [KeyValue]) notes: KeyValue[];
+  @Field(() => String, { nullable: true }) receipt: string | null;
+  @Field(() => [String]) udf: string[];
+  @Field(() => [String]) additionalInfo: string[];
+  @Field(() => [String]) extra: string[];
 }
 
 @ObjectType({ implements: Node })
@@ -111,6 +143,12 @@ export class Order extends Node {
   @Field(() => Money, { nullable: true }) discount: Money | null;
   @Field(() => Money) total: Money;
   @Field(() => Date, { nullable: true }) expiresAt: Date | null;
+  @Field({
+    description: 'true once expiresAt has passed and the payment lookup confirmed that nothing was captured or is in progress',
+  })
+  expired: boolean;
+  @Field(() => [Beneficiary]) beneficiaries: Beneficiary[];
+  @Field(() => GatewayFields, { nullable: true }) gatewayFields: GatewayFields | null;
   @Field(() => OutboundMessage, { description: 'the order_details message' }) message: OutboundMessage;
   @Field(() => [OutboundMessage], { description: 'every message sent for this order, oldest first' })
   messages: OutboundMessage[];
@@ -157,6 +195,8 @@ export class ReconciliationRow {
   @Field(() => TransactionStatusEnum, { nullable: true }) transactionStatus: TransactionStatus | null;
   @Field() verified: boolean;
   @Field(() => Date, { nullable: true }) capturedAt: Date | null;
+  @Field(() => String, { nullable: true, description: "Razorpay receipt sent with the order, for matching in the PG's reports" })
+  receipt: string | null;
 }
 
 @ObjectType()
