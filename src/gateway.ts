@@ -28,6 +28,20 @@ export interface Gateway {
 
 export class StartupError extends Error {}
 
+/** The usual reasons a port cannot be had, said in one line with what to do. */
+function listenError(err: NodeJS.ErrnoException, port: number, host: string): Error {
+  if (err.code === 'EADDRINUSE') {
+    return new StartupError(`Port ${port} on ${host} is already in use (another gateway running?): stop it, or set PORT to a free port, e.g. PORT=${port + 1}.`);
+  }
+  if (err.code === 'EACCES') {
+    return new StartupError(`Port ${port} on ${host} needs privileges this process does not have: set PORT to a port above 1023, e.g. PORT=4000.`);
+  }
+  if (err.code === 'EADDRNOTAVAIL') {
+    return new StartupError(`HOST=${host} is not an address of this machine: set HOST to one of its addresses, or 0.0.0.0 for all.`);
+  }
+  return err;
+}
+
 /** config → database → services → HTTP (→ sandbox seed). Tests start the gateway the same way. */
 export interface GatewayOptions {
   /** e.g. a TypeORM logger that counts statements (tests) */
@@ -69,7 +83,9 @@ export async function startGateway(
       reconciliationCsvRoutes(services, logger),
       ...(simulator ? [sandboxRoutes(services, simulator)] : []),
     ]);
-    const port = await http.listen(config.port, config.host);
+    const port = await http.listen(config.port, config.host).catch((err: NodeJS.ErrnoException) => {
+      throw listenError(err, config.port, config.host);
+    });
 
     if (simulator) {
       // the simulated WhatsApp delivers its webhooks to this gateway, signed with the app secret
