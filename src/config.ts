@@ -40,8 +40,11 @@ export interface Config {
 }
 
 export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`The gateway's configuration is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  constructor(
+    readonly problems: string[],
+    subject = "The gateway's configuration",
+  ) {
+    super(`${subject} is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
   }
 }
@@ -71,13 +74,15 @@ const integer = (name: string, min: number, max: number, example: string) =>
     message: `${name} must be a whole number from ${min} to ${max}, e.g. ${example}`,
   });
 
+const databaseUrl = optionalText.refine((v) => v === undefined || /^(sqlite:.+|postgres(ql)?:\/\/.+)$/.test(v), {
+  message: 'DATABASE_URL must be sqlite:<path> (e.g. sqlite:./data/gateway.sqlite) or postgres://user@host:5432/db',
+});
+
 const envSchema = z.object({
   NODE_ENV: optionalText,
   PORT: integer('PORT', 0, 65535, '4000'),
   HOST: optionalText,
-  DATABASE_URL: optionalText.refine((v) => v === undefined || /^(sqlite:.+|postgres(ql)?:\/\/.+)$/.test(v), {
-    message: 'DATABASE_URL must be sqlite:<path> (e.g. sqlite:./data/gateway.sqlite) or postgres://user@host:5432/db',
-  }),
+  DATABASE_URL: databaseUrl,
   REDIS_URL: optionalText.refine((v) => v === undefined || /^rediss?:\/\/.+/.test(v), {
     message: 'REDIS_URL must look like redis://host:6379 (or rediss:// for TLS)',
   }),
@@ -173,6 +178,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL ?? 'info',
     dataDir: e.DATA_DIR ?? defaultDataDir(databaseUrl),
   };
+}
+
+/**
+ * What `npm run migrate` needs: the database and nothing else, so a deploy can migrate before the
+ * runtime secrets are handed to the instances.
+ */
+export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env): { databaseUrl: string } {
+  const parsed = z.object({ DATABASE_URL: databaseUrl }).safeParse(env);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => i.message), 'The migration\'s configuration');
+  return { databaseUrl: parsed.data.DATABASE_URL ?? DEFAULT_DATABASE_URL };
 }
 
 function defaultDataDir(databaseUrl: string): string {

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../../src/config';
+import { ConfigError, loadConfig, loadDatabaseConfig } from '../../src/config';
 
 function problems(env: Record<string, string>): string[] {
   try {
@@ -80,5 +80,18 @@ describe('configuration', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db' }).migrateOnStart).toBe(false);
     expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db', MIGRATE_ON_START: 'true' }).migrateOnStart).toBe(true);
     expect(loadConfig({ DATABASE_URL: 'sqlite:/tmp/x/y.sqlite' })).toMatchObject({ migrateOnStart: true, dataDir: '/tmp/x' });
+  });
+});
+
+describe('the migration configuration (npm run migrate)', () => {
+  it('needs DATABASE_URL only, even in production', () => {
+    expect(loadDatabaseConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://gw@db:5432/gw' })).toEqual({ databaseUrl: 'postgres://gw@db:5432/gw' });
+    expect(loadDatabaseConfig({ NODE_ENV: 'production' })).toEqual({ databaseUrl: 'sqlite:./data/gateway.sqlite' });
+    // the same environment is refused by the gateway itself, which needs its secrets
+    expect(() => loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://gw@db:5432/gw' })).toThrow(ConfigError);
+  });
+
+  it('refuses a malformed DATABASE_URL, naming it', () => {
+    expect(() => loadDatabaseConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/^The migration's configuration is invalid:\n  - DATABASE_URL must be sqlite:<path>/);
   });
 });
