@@ -132,3 +132,28 @@ export async function eventually<T>(check: () => Promise<T>, timeoutMs = 10000):
     }
   }
 }
+
+/**
+ * Waits for a condition at the end of a lot of background work (hundreds of webhooks): it keeps
+ * waiting as long as `progress` keeps changing, and fails only when the work has stopped moving
+ * for `stallMs` without the condition holding. A loaded machine is slower, not stuck, so no time
+ * budget for the whole work is assumed.
+ */
+export async function eventuallyWhileProgressing<T>(check: () => Promise<T>, progress: () => Promise<unknown>, stallMs = 15000): Promise<T> {
+  let last = JSON.stringify(await progress());
+  let movedAt = Date.now();
+  for (;;) {
+    try {
+      return await check();
+    } catch (err) {
+      const now = JSON.stringify(await progress());
+      if (now !== last) {
+        last = now;
+        movedAt = Date.now();
+      } else if (Date.now() - movedAt > stallMs) {
+        throw err;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
