@@ -84,6 +84,8 @@ export interface AcceptedMessage {
 }
 
 export interface PayOptions {
+  /** the phone number that sent the order; needed only when several numbers used this reference id */
+  phoneNumberId?: string;
   /** send the payment webhook (default true); false = only the lookup API knows, as when a webhook is lost */
   webhook?: boolean;
   /** default 'upi' */
@@ -163,6 +165,7 @@ export class WhatsAppSimulator {
   private readonly accepted: AcceptedMessage[] = [];
   /** wamid → who sent it, for webhook metadata (holds 360dialog keys, so never exposed) */
   private readonly senders = new Map<string, Sender>();
+  /** keyed per business like WhatsApp's (see orderKey): two businesses may both use A1001-1 */
   private readonly orders = new Map<string, SimOrder>();
   private faults: FaultRule[] = [];
   private readonly rates = new Map<CallKind, { probability: number; kind: FaultKind }>();
@@ -278,13 +281,18 @@ export class WhatsAppSimulator {
 
   // ------------------------------------------------------------------ inspection
 
-  /** Messages answered 200, oldest first; for one reference id when given. */
-  acceptedMessages(referenceId?: string): AcceptedMessage[] {
-    return this.accepted.filter((m) => referenceId === undefined || m.referenceId === referenceId);
+  /** Messages answered 200, oldest first; for one reference id (of one phone number) when given. */
+  acceptedMessages(referenceId?: string, phoneNumberId?: string): AcceptedMessage[] {
+    return this.accepted.filter(
+      (m) =>
+        (referenceId === undefined || m.referenceId === referenceId) &&
+        (phoneNumberId === undefined || this.phoneNumberIdOf(this.senders.get(m.wamid) ?? { provider: m.provider }) === phoneNumberId),
+    );
   }
 
-  order(referenceId: string): SimulatedOrder | undefined {
-    const o = this.orders.get(referenceId);
+  /** The order with this reference id; the phone number is needed only when several numbers used it. */
+  order(referenceId: string, phoneNumberId?: string): SimulatedOrder | undefined {
+    const o = this.findOrder(referenceId, phoneNumberId);
     return o && {
       referenceId: o.referenceId,
       configurationName: o.configurationName,
@@ -326,8 +334,8 @@ export class WhatsAppSimulator {
     if (opts.amount !== undefined && !(Number.isSafeInteger(opts.amount) && opts.amount >= 0)) {
       throw new Error('pay: amount must be a non-negative integer (minor units, offset 100)');
     }
-    const order = this.orders.get(referenceId);
-    if (!order) throw new Error(`pay: no order_details was accepted for reference_id ${referenceId}; send one first`);
+    const order = this.findOrder(referenceId, opts.phoneNumberId);
+    if (!order) throw new Error(`pay: no order_details was accepted for reference_id ${referenceId}${opts.phoneNumberId ? ` from phone number ${opts.phoneNumberId}` : ''}; send one first`);
     if (order.paymentStatus === 'captured' || order.paymentStatus === 'canceled') {
       throw new Error(`pay: the payment of ${referenceId} is already ${order.paymentStatus}, which is final`);
     }
@@ -425,7 +433,7 @@ export class WhatsAppSimulator {
     try {
       if (r.call === 'lookup') {
         if (this.lookupDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.lookupDelayMs).unref());
-        const [status, payload] = this.lookup(r.configurationName ?? '', r.referenceId ?? '');
+        const [status, payload] = this.lookup(sender, r.configurationName ?? '', r.referenceId ?? '');
         return answer(status, payload);
       }
       return answer(200, this.message(body, sender));
@@ -519,14 +527,15 @@ export class WhatsAppSimulator {
   private orderDetails(interactive: Record<string, unknown>, to: string, sender: Sender, wamid: string): Accepted {
     const checked = checkOrderDetails(interactive, nowSeconds());
     const fingerprint = canonical([to, checked.parameters]);
-    const existing = this.orders.get(checked.referenceId);
+    const key = orderKey(sender, checked.referenceId);
+    const existing = this.orders.get(key);
     if (existing) {
       if (existing.fingerprint !== fingerprint) {
         throw new Refusal(131009, `reference_id ${checked.referenceId} was already used for an order with different content; a new order needs a new reference_id`);
       }
       existing.orderDetailsWamid = wamid; // the same order sent again: accepted, state kept
     } else {
-      this.orders.set(checked.referenceId, {
+      this.orders.set(key, {
         referenceId: checked.referenceId,
         configurationName: checked.configurationName,
         gateway: checked.gateway,
@@ -545,9 +554,9 @@ export class WhatsAppSimulator {
 
   private orderStatus(interactive: Record<string, unknown>, sender: Sender, wamid: string): Accepted {
     const checked = checkOrderStatus(interactive);
-    const order = this.orders.get(checked.referenceId);
+    const order = this.orders.get(orderKey(sender, checked.referenceId));
     if (!order) {
-      throw new Refusal(131009, `reference_id ${checked.referenceId} has no order: send an order_details message for it first`);
+      throw new Refusal(131009, `reference_id ${checked.referenceId} has no order from this phone number: send an order_details message for it first`);
     }
     // Like WhatsApp: the message is accepted now and a refused transition comes back later as
     // an error webhook on this wamid, so the gateway must cope with "accepted, then failed".
@@ -567,13 +576,25 @@ export class WhatsAppSimulator {
     return { referenceId: order.referenceId, refused: true };
   }
 
-  private lookup(configurationName: string, referenceId: string): [number, unknown] {
+  private lookup(sender: Sender, configurationName: string, referenceId: string): [number, unknown] {
     if (this.lookupIsDown) return [503, graphError(2, 'Service temporarily unavailable', 'the payment lookup is down (simulated lookupDown)')];
-    const order = this.orders.get(referenceId);
+    const order = this.orders.get(orderKey(sender, referenceId));
     if (!order || order.configurationName !== configurationName) {
       return [404, graphError(100, 'Payment not found', `no payment for reference_id ${referenceId} under payment configuration ${configurationName}`)];
     }
     return [200, { payments: [lookupPayment(order)] }];
+  }
+
+  /** For the simulated customer and inspection, which know a reference id but maybe not who sent it. */
+  private findOrder(referenceId: string, phoneNumberId?: string): SimOrder | undefined {
+    const found = [...this.orders.values()].filter(
+      (o) => o.referenceId === referenceId && (phoneNumberId === undefined || this.phoneNumberIdOf(o.sender) === phoneNumberId),
+    );
+    if (found.length > 1) {
+      const numbers = found.map((o) => this.phoneNumberIdOf(o.sender)).join(', ');
+      throw new Error(`reference_id ${referenceId} was used by several phone numbers (${numbers}): say which with phoneNumberId`);
+    }
+    return found[0];
   }
 
   private envelope(sender: Sender, statuses: WireWebhookStatus[]) {
@@ -592,6 +613,15 @@ export class WhatsAppSimulator {
     const id = typeof map === 'function' ? map(key) : map?.[key];
     return id ?? UNKNOWN_360_NUMBER;
   }
+}
+
+/**
+ * WhatsApp keeps reference ids per business: the lookup path carries the phone number id, so two
+ * businesses may each have an A1001-1. A 360dialog path carries no number; its API key stands for it.
+ */
+function orderKey(sender: Sender, referenceId: string): string {
+  const scope = sender.phoneNumberId !== undefined ? `cloud:${sender.phoneNumberId}` : `d360:${sender.d360Key ?? ''}`;
+  return `${scope}\u0000${referenceId}`;
 }
 
 function checkFaultKind(kind: string): asserts kind is FaultKind {
