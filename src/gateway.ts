@@ -9,6 +9,7 @@ import { sandboxRoutes } from './http/sandbox';
 import { createLogger, Logger } from './logger';
 import { createServices, Services } from './services';
 import { loadSandboxSecrets, saveSandboxSecrets, SandboxSecrets } from './sandbox/secrets';
+import { inProcessWhatsApp, remoteWhatsApp, SandboxRefusal, type SandboxWhatsApp } from './sandbox/sandbox-whatsapp';
 import { seedSandbox } from './sandbox/seed';
 import { WhatsAppSimulator } from './sandbox/simulator';
 
@@ -21,12 +22,36 @@ export interface Gateway {
   url: string;
   /** sandbox mode only: the generated or remembered secrets and demo keys */
   sandbox: SandboxSecrets | null;
-  /** sandbox mode only: the in-process WhatsApp the clients talk to */
+  /** sandbox mode with one instance: the in-process WhatsApp the clients talk to */
   simulator: WhatsAppSimulator | null;
+  /** sandbox mode: the simulated WhatsApp, in this process or shared (SIMULATOR_URL) */
+  whatsapp: SandboxWhatsApp | null;
   stop(): Promise<void>;
 }
 
 export class StartupError extends Error {}
+
+/** How the simulator, on this machine, reaches an instance listening on `host`. */
+function reachableHost(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** A shared simulator may still be starting (several processes come up together): try for a while. */
+async function joinSimulator(whatsapp: SandboxWhatsApp, target: { url: string; appSecret?: string }, waitMs: number): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      return await whatsapp.join(target);
+    } catch (err) {
+      if (whatsapp.inProcess || err instanceof SandboxRefusal || Date.now() > deadline) {
+        throw new StartupError(`Cannot register with the sandbox's WhatsApp: ${(err as Error).message}. Or unset SIMULATOR_URL to simulate WhatsApp in this process.`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
 
 /** The usual reasons a port cannot be had, said in one line with what to do. */
 function listenError(err: NodeJS.ErrnoException, port: number, host: string): Error {
@@ -46,6 +71,8 @@ function listenError(err: NodeJS.ErrnoException, port: number, host: string): Er
 export interface GatewayOptions {
   /** e.g. a TypeORM logger that counts statements (tests) */
   database?: DataSourceExtras;
+  /** how long to keep trying to reach a shared simulator (SIMULATOR_URL) at start; default 15 s */
+  simulatorWaitMs?: number;
 }
 
 export async function startGateway(
@@ -62,11 +89,19 @@ export async function startGateway(
   }
 
   let simulator: WhatsAppSimulator | null = null;
+  let whatsapp: SandboxWhatsApp | null = null;
   if (config.sandbox) {
-    // WhatsApp itself is simulated on a local port; every phone number without its own apiUrl goes there
-    simulator = new WhatsAppSimulator({ apiVersion: config.whatsappApiVersion });
-    await simulator.start(0, '127.0.0.1');
-    config = { ...config, whatsappApiUrl: simulator.url, dialog360ApiUrl: simulator.url };
+    if (config.simulatorUrl) {
+      // one simulated WhatsApp for several instances (`npm run simulator`)
+      whatsapp = remoteWhatsApp(config.simulatorUrl);
+    } else {
+      // WhatsApp itself is simulated on a local port of this process
+      simulator = new WhatsAppSimulator({ apiVersion: config.whatsappApiVersion });
+      await simulator.start(0, '127.0.0.1');
+      whatsapp = inProcessWhatsApp(simulator);
+    }
+    // every phone number without its own apiUrl goes there
+    config = { ...config, whatsappApiUrl: whatsapp.url, dialog360ApiUrl: whatsapp.url };
   }
 
   const db = await Database.connect(config.databaseUrl, options.database);
@@ -81,19 +116,17 @@ export async function startGateway(
     const services = createServices(config, db, logger);
     http = await createHttpServer(config, buildGatewaySchema(), services, db, logger, [
       reconciliationCsvRoutes(services, logger),
-      ...(simulator ? [sandboxRoutes(services, simulator)] : []),
+      ...(whatsapp ? [sandboxRoutes(whatsapp)] : []),
     ]);
     const port = await http.listen(config.port, config.host).catch((err: NodeJS.ErrnoException) => {
       throw listenError(err, config.port, config.host);
     });
 
-    if (simulator) {
-      // the simulated WhatsApp delivers its webhooks to this gateway, signed with the app secret
-      simulator.configureWebhooks({
-        url: `http://127.0.0.1:${port}/webhooks/whatsapp`,
-        appSecret: config.whatsappAppSecret ?? undefined,
-        autoDeliver: true,
-      });
+    let webhookUrl: string | null = null;
+    if (whatsapp) {
+      // the simulated WhatsApp delivers its webhooks to this instance (or another live one), signed with the app secret
+      webhookUrl = config.simulatorWebhookUrl ?? `http://${reachableHost(config.host)}:${port}/webhooks/whatsapp`;
+      await joinSimulator(whatsapp, { url: webhookUrl, appSecret: config.whatsappAppSecret ?? undefined }, options.simulatorWaitMs ?? 15_000);
     }
     if (sandbox) {
       const seeded = await seedSandbox(db, services);
@@ -116,7 +149,12 @@ export async function startGateway(
       url: `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${port}`,
       sandbox: sandbox?.secrets ?? null,
       simulator,
+      whatsapp,
       stop: async () => {
+        if (whatsapp && !whatsapp.inProcess && webhookUrl) {
+          const leaving = webhookUrl;
+          await whatsapp.leave(leaving).catch((err) => logger.warn({ err, url: leaving }, 'could not tell the simulator this instance stops'));
+        }
         await services.outbox.stop();
         await services.webhooks.stop();
         await services.verifier.stop();

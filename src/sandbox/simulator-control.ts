@@ -9,6 +9,9 @@
 //   POST /_simulator/clear-faults
 //   POST /_simulator/reset
 //   POST /_simulator/webhooks         { url, appSecret?, webhookToken?, wabaId?, displayPhoneNumber?, phoneNumberIdFor?, autoDeliver? }
+//   POST /_simulator/webhook-targets  { url, appSecret?, webhookToken? }   a gateway instance joins
+//   POST /_simulator/webhook-targets/remove { url }                      a gateway instance leaves
+//   GET  /_simulator/webhook-targets
 //   POST /_simulator/pay              { referenceId, outcome, phoneNumberId?, webhook?, method?, errorCode?, errorReason?, amount?, currency? }
 //   POST /_simulator/message-status   { wamid, status }
 //   GET  /_simulator/received
@@ -50,6 +53,7 @@ export async function handleControl(
   try {
     if (method === 'GET') {
       if (name === 'received') return { status: 200, body: { received: sim.received } };
+      if (name === 'webhook-targets' && !arg) return { status: 200, body: { targets: sim.webhookTargets() } };
       const phoneNumberId = query.get('phoneNumberId') ?? undefined;
       if (name === 'accepted') return { status: 200, body: { accepted: sim.acceptedMessages(query.get('referenceId') ?? undefined, phoneNumberId) } };
       if (name === 'orders' && arg) {
@@ -87,6 +91,14 @@ export async function handleControl(
             throw new Error('"phoneNumberIdFor" must be an object { "<D360 API key>": "<phone number id>" }');
           }
           sim.configureWebhooks(body as unknown as WebhookConfig);
+          return ok;
+        }
+        case 'webhook-targets': {
+          const url = field<string>(body, 'url', 'string', true);
+          if (arg === 'remove') sim.removeWebhookTarget(url);
+          else if (arg === undefined) {
+            sim.addWebhookTarget({ url, appSecret: field<string>(body, 'appSecret', 'string'), webhookToken: field<string>(body, 'webhookToken', 'string') });
+          } else break;
           return ok;
         }
         case 'pay': {

@@ -83,6 +83,13 @@ export interface AcceptedMessage {
   at: Date;
 }
 
+/** One gateway instance's webhook endpoint and the secrets it checks webhooks with. */
+export interface WebhookTarget {
+  url: string;
+  appSecret?: string;
+  webhookToken?: string;
+}
+
 export interface PayOptions {
   /** the phone number that sent the order; needed only when several numbers used this reference id */
   phoneNumberId?: string;
@@ -318,14 +325,39 @@ export class WhatsAppSimulator {
   // ------------------------------------------------------------------ simulated customer and WhatsApp side
 
   configureWebhooks(config: WebhookConfig | null): void {
-    if (config !== null) {
-      try {
-        new URL(config.url);
-      } catch {
-        throw new Error(`configureWebhooks: url "${config.url}" is not a URL (expected e.g. http://127.0.0.1:4000/webhooks/whatsapp)`);
-      }
-    }
+    if (config !== null) for (const url of [config.url, ...(config.alsoUrls ?? [])]) checkWebhookUrl(url);
     this.webhookConfig = config;
+  }
+
+  /**
+   * A gateway instance says where it takes webhooks (each instance does at start). Instances of one
+   * deployment share their secrets, so their endpoints add up and each webhook goes to one live
+   * endpoint; an instance with other secrets belongs to another deployment and replaces them.
+   */
+  addWebhookTarget(target: WebhookTarget): void {
+    const current = this.webhookConfig;
+    const sameDeployment = current !== null && current.appSecret === target.appSecret && current.webhookToken === target.webhookToken;
+    if (!sameDeployment) {
+      this.configureWebhooks({ url: target.url, appSecret: target.appSecret, webhookToken: target.webhookToken, autoDeliver: true });
+      return;
+    }
+    if (current.url === target.url || current.alsoUrls?.includes(target.url)) return;
+    checkWebhookUrl(target.url);
+    this.webhookConfig = { ...current, alsoUrls: [...(current.alsoUrls ?? []), target.url] };
+  }
+
+  /** An instance that stops says so; the others keep getting webhooks. */
+  removeWebhookTarget(url: string): void {
+    const current = this.webhookConfig;
+    if (!current) return;
+    const urls = [current.url, ...(current.alsoUrls ?? [])].filter((u) => u !== url);
+    this.webhookConfig = urls.length === 0 ? null : { ...current, url: urls[0], alsoUrls: urls.slice(1) };
+  }
+
+  /** Where webhooks go now (secrets left out). */
+  webhookTargets(): string[] {
+    const current = this.webhookConfig;
+    return current ? [current.url, ...(current.alsoUrls ?? [])] : [];
   }
 
   /** The customer pays (or fails to): updates what the lookup answers and sends the payment webhook. */
@@ -622,6 +654,12 @@ export class WhatsAppSimulator {
 function orderKey(sender: Sender, referenceId: string): string {
   const scope = sender.phoneNumberId !== undefined ? `cloud:${sender.phoneNumberId}` : `d360:${sender.d360Key ?? ''}`;
   return `${scope}\u0000${referenceId}`;
+}
+
+function checkWebhookUrl(url: string): void {
+  if (!/^https?:\/\/[^\s/]+/.test(url) || !URL.canParse(url)) {
+    throw new Error(`webhook url "${url}" is not an http(s) URL (expected e.g. http://127.0.0.1:4000/webhooks/whatsapp)`);
+  }
 }
 
 function checkFaultKind(kind: string): asserts kind is FaultKind {

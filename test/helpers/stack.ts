@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import type { Logger as TypeOrmLogger } from 'typeorm';
 import { WhatsAppSimulator } from '../../src/sandbox/simulator';
 import { startTestGateway, TestGateway } from './gateway';
@@ -156,4 +157,13 @@ export async function eventuallyWhileProgressing<T>(check: () => Promise<T>, pro
       await new Promise((r) => setTimeout(r, 50));
     }
   }
+}
+
+/** A port nothing listens on (it was free a moment ago): for "cannot connect" cases and fixed-port commands. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
