@@ -39,8 +39,6 @@ export interface Config {
   relayPollMs: number;
   maxWebhookBytes: number;
   logLevel: string;
-  /** where sandbox secrets and the default sqlite file live */
-  dataDir: string;
 }
 
 export class ConfigError extends Error {
@@ -126,7 +124,6 @@ const envSchema = z.object({
     (v) => v === undefined || ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(v),
     { message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent' },
   ),
-  DATA_DIR: optionalText,
 });
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -193,7 +190,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     relayPollMs: e.RELAY_POLL_MS !== undefined ? Number(e.RELAY_POLL_MS) : 1000,
     maxWebhookBytes: e.MAX_WEBHOOK_BYTES !== undefined ? Number(e.MAX_WEBHOOK_BYTES) : 1048576,
     logLevel: e.LOG_LEVEL ?? 'info',
-    dataDir: e.DATA_DIR ?? defaultDataDir(databaseUrl),
   };
 }
 
@@ -238,17 +234,6 @@ export function loadSimulatorConfig(env: NodeJS.ProcessEnv = process.env): Simul
     apiVersion: e.WHATSAPP_API_VERSION ?? DEFAULT_WHATSAPP_API_VERSION,
     logLevel: e.LOG_LEVEL ?? 'info',
   };
-}
-
-function defaultDataDir(databaseUrl: string): string {
-  if (databaseUrl.startsWith('sqlite:')) {
-    const file = databaseUrl.slice('sqlite:'.length);
-    if (file !== ':memory:') {
-      const slash = file.lastIndexOf('/');
-      return slash >= 0 ? file.slice(0, slash) || '/' : '.';
-    }
-  }
-  return './data';
 }
 
 function isTrue(v: string): boolean {

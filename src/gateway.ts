@@ -8,7 +8,7 @@ import { reconciliationCsvRoutes } from './http/reconciliation-csv';
 import { sandboxRoutes } from './http/sandbox';
 import { createLogger, Logger } from './logger';
 import { createServices, Services } from './services';
-import { loadSandboxSecrets, saveSandboxSecrets, SandboxSecrets } from './sandbox/secrets';
+import { loadSandboxSecrets, saveDemoKeys, SandboxSecrets, SandboxSecretsError } from './sandbox/secrets';
 import { inProcessWhatsApp, remoteWhatsApp, SandboxRefusal, type SandboxWhatsApp } from './sandbox/sandbox-whatsapp';
 import { seedSandbox } from './sandbox/seed';
 import { WhatsAppSimulator } from './sandbox/simulator';
@@ -67,7 +67,7 @@ function listenError(err: NodeJS.ErrnoException, port: number, host: string): Er
   return err;
 }
 
-/** config → database → services → HTTP (→ sandbox seed). Tests start the gateway the same way. */
+/** config → (simulator) → database → (sandbox secrets and seed) → services → HTTP. Tests start the gateway the same way. */
 export interface GatewayOptions {
   /** e.g. a TypeORM logger that counts statements (tests) */
   database?: DataSourceExtras;
@@ -81,12 +81,7 @@ export async function startGateway(
   options: GatewayOptions = {},
 ): Promise<Gateway> {
   let config = initial;
-  let sandbox: { secrets: SandboxSecrets; file: string } | null = null;
-  if (config.sandbox) {
-    const loaded = loadSandboxSecrets(config);
-    config = loaded.config;
-    sandbox = { secrets: loaded.secrets, file: loaded.file };
-  }
+  let sandbox: SandboxSecrets | null = null;
 
   let simulator: WhatsAppSimulator | null = null;
   let whatsapp: SandboxWhatsApp | null = null;
@@ -113,7 +108,28 @@ export async function startGateway(
     } else if (await db.pendingMigrations()) {
       throw new StartupError('The database schema is not up to date: run `npm run migrate` once, then start the gateway.');
     }
-    const services = createServices(config, db, logger);
+    let services: Services;
+    if (config.sandbox) {
+      // the sandbox's secrets and demo business belong to this database; instances starting together agree on one set
+      const prepared = await db.exclusive('sandbox', async () => {
+        const loaded = await loadSandboxSecrets(db, config);
+        const made = createServices(loaded.config, db, logger);
+        let secrets = loaded.secrets;
+        if (!secrets.storefrontKey || !secrets.opsKey) {
+          const keys = await seedSandbox(db, made);
+          await saveDemoKeys(db, keys);
+          secrets = { ...secrets, ...keys };
+        }
+        return { config: loaded.config, services: made, secrets };
+      }).catch((err) => {
+        throw err instanceof SandboxSecretsError ? new StartupError(err.message) : err;
+      });
+      config = prepared.config;
+      services = prepared.services;
+      sandbox = prepared.secrets;
+    } else {
+      services = createServices(config, db, logger);
+    }
     http = await createHttpServer(config, buildGatewaySchema(), services, db, logger, [
       reconciliationCsvRoutes(services, logger),
       ...(whatsapp ? [sandboxRoutes(whatsapp)] : []),
@@ -128,14 +144,6 @@ export async function startGateway(
       webhookUrl = config.simulatorWebhookUrl ?? `http://${reachableHost(config.host)}:${port}/webhooks/whatsapp`;
       await joinSimulator(whatsapp, { url: webhookUrl, appSecret: config.whatsappAppSecret ?? undefined }, options.simulatorWaitMs ?? 15_000);
     }
-    if (sandbox) {
-      const seeded = await seedSandbox(db, services);
-      if (seeded) {
-        sandbox.secrets = { ...sandbox.secrets, ...seeded };
-        saveSandboxSecrets(sandbox.file, sandbox.secrets);
-      }
-    }
-
     services.outbox.start();
     services.webhooks.start();
     services.verifier.start();
@@ -147,7 +155,7 @@ export async function startGateway(
       logger,
       port,
       url: `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${port}`,
-      sandbox: sandbox?.secrets ?? null,
+      sandbox,
       simulator,
       whatsapp,
       stop: async () => {

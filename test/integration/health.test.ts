@@ -48,7 +48,7 @@ describe('start-up against an unmigrated database', () => {
   it('refuses to start (when not migrating at start) and says to run npm run migrate', async () => {
     const database = await createTestDatabase();
     try {
-      const config = loadConfig({ DATABASE_URL: database.url, DATA_DIR: database.dataDir, MIGRATE_ON_START: 'false', PORT: '0', HOST: '127.0.0.1' });
+      const config = loadConfig({ DATABASE_URL: database.url, MIGRATE_ON_START: 'false', PORT: '0', HOST: '127.0.0.1' });
       await expect(startGateway(config, createLogger('silent'))).rejects.toThrow(StartupError);
       await expect(startGateway(config, createLogger('silent'))).rejects.toThrow(/npm run migrate/);
       const db = await Database.connect(database.url);

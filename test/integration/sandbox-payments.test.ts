@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { transformFileSync } from '@swc/core';
+import { SandboxSecretsEntity } from '../../src/db/entities';
 import { DEMO } from '../../src/sandbox/seed';
 import { createBusiness, type TestBusiness } from '../helpers/fixtures';
 import { dataOf, startTestGateway, type TestGateway } from '../helpers/gateway';
@@ -66,11 +67,11 @@ describe('sandbox: a newcomer sends an order, pays it with one command, reads it
   const pay = (body: unknown) =>
     fetch(`${t.url}/sandbox/pay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
-  it('runs in sandbox mode with a seeded demo business, its keys kept in the data folder', async () => {
+  it('runs in sandbox mode with a seeded demo business, its keys kept in its database', async () => {
     expect(t.gateway.config.sandbox).toBe(true);
     expect(t.gateway.simulator).not.toBeNull();
-    const secrets = JSON.parse(readFileSync(join(t.database.dataDir, 'sandbox-secrets.json'), 'utf8'));
-    expect(secrets).toMatchObject({ adminApiKey: keys.admin, storefrontKey: keys.storefront, opsKey: keys.ops });
+    const row = await t.gateway.db.manager.findOneByOrFail(SandboxSecretsEntity, { id: 'sandbox' });
+    expect(row).toMatchObject({ adminApiKey: keys.admin, storefrontKey: keys.storefront, opsKey: keys.ops });
     const viewer = dataOf(await t.gql(`{ viewer { role business { name phoneNumbers { phoneNumberId } paymentConfigurations { name } } } }`, {}, keys.storefront)).viewer;
     expect(viewer).toEqual({
       role: 'STOREFRONT',

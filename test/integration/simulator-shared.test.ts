@@ -194,7 +194,7 @@ describe('a shared simulator that is not running', () => {
     const database = await createTestDatabase();
     const url = `http://127.0.0.1:${await freePort()}`;
     try {
-      const config = loadConfig({ SIMULATOR_URL: url, DATABASE_URL: database.url, DATA_DIR: database.dataDir, MIGRATE_ON_START: 'true', PORT: '0', HOST: '127.0.0.1' });
+      const config = loadConfig({ SIMULATOR_URL: url, DATABASE_URL: database.url, MIGRATE_ON_START: 'true', PORT: '0', HOST: '127.0.0.1' });
       const start = startGateway(config, createLogger('silent'), { simulatorWaitMs: 300 });
       await expect(start).rejects.toThrow(StartupError);
       await expect(start).rejects.toThrow(

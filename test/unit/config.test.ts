@@ -17,7 +17,6 @@ describe('configuration', () => {
       sandbox: true,
       port: 4000,
       databaseUrl: 'sqlite:./data/gateway.sqlite',
-      dataDir: './data',
       migrateOnStart: true,
       redisUrl: null,
       whatsappApiUrl: 'https://graph.facebook.com',
@@ -79,7 +78,7 @@ describe('configuration', () => {
   it('runs migrations at start on sqlite only, unless told otherwise', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db' }).migrateOnStart).toBe(false);
     expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db', MIGRATE_ON_START: 'true' }).migrateOnStart).toBe(true);
-    expect(loadConfig({ DATABASE_URL: 'sqlite:/tmp/x/y.sqlite' })).toMatchObject({ migrateOnStart: true, dataDir: '/tmp/x' });
+    expect(loadConfig({ DATABASE_URL: 'sqlite:/tmp/x/y.sqlite' })).toMatchObject({ migrateOnStart: true });
   });
 });
 

@@ -8,10 +8,12 @@ import {
   TransactionEntity,
 } from './orders';
 import { IdempotencyRecordEntity, ReceivedWebhookEntity } from './records';
+import { SandboxSecretsEntity } from './sandbox';
 
 export * from './tenancy';
 export * from './orders';
 export * from './records';
+export * from './sandbox';
 
 export const ENTITIES = [
   BusinessEntity,
@@ -26,4 +28,5 @@ export const ENTITIES = [
   OrderEventEntity,
   ReceivedWebhookEntity,
   IdempotencyRecordEntity,
+  SandboxSecretsEntity,
 ];
