@@ -126,6 +126,11 @@ const envSchema = z.object({
   ),
 });
 
+/** Every environment variable the gateway, `npm run migrate` and `npm run simulator` read. */
+export function knownVariables(): string[] {
+  return [...Object.keys(envSchema.shape), ...Object.keys(simulatorSchema.shape)].filter((v, i, all) => all.indexOf(v) === i);
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
@@ -203,6 +208,15 @@ export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env): { data
   return { databaseUrl: parsed.data.DATABASE_URL ?? DEFAULT_DATABASE_URL };
 }
 
+export const DEFAULT_SIMULATOR_PORT = 4010;
+
+const simulatorSchema = z.object({
+  SIMULATOR_PORT: integer('SIMULATOR_PORT', 0, 65535, String(DEFAULT_SIMULATOR_PORT)),
+  SIMULATOR_HOST: optionalText,
+  WHATSAPP_API_VERSION: envSchema.shape.WHATSAPP_API_VERSION,
+  LOG_LEVEL: envSchema.shape.LOG_LEVEL,
+});
+
 export interface SimulatorConfig {
   port: number;
   host: string;
@@ -210,22 +224,13 @@ export interface SimulatorConfig {
   logLevel: string;
 }
 
-export const DEFAULT_SIMULATOR_PORT = 4010;
-
 /**
  * `npm run simulator`: the sandbox's WhatsApp as a process of its own, one for several gateway
  * instances (which point SIMULATOR_URL at it). It listens on 127.0.0.1 unless told otherwise: its
  * control endpoints (make a customer pay, make WhatsApp fail) take no key.
  */
 export function loadSimulatorConfig(env: NodeJS.ProcessEnv = process.env): SimulatorConfig {
-  const parsed = z
-    .object({
-      SIMULATOR_PORT: integer('SIMULATOR_PORT', 0, 65535, String(DEFAULT_SIMULATOR_PORT)),
-      SIMULATOR_HOST: optionalText,
-      WHATSAPP_API_VERSION: envSchema.shape.WHATSAPP_API_VERSION,
-      LOG_LEVEL: envSchema.shape.LOG_LEVEL,
-    })
-    .safeParse(env);
+  const parsed = simulatorSchema.safeParse(env);
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => i.message), "The simulator's configuration");
   const e = parsed.data;
   return {
