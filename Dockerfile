@@ -1,3 +1,4 @@
+# Node 20 (package.json engines: >=20.17.0; Node 22 works too).
 # Build stage: compiles TypeScript and the sqlite3 native module.
 FROM node:20-bookworm-slim AS build
 RUN apt-get update \
