@@ -20,6 +20,10 @@ export interface Config {
   whatsappApiUrl: string;
   whatsappApiVersion: string;
   dialog360ApiUrl: string;
+  /** sandbox mode: the simulated WhatsApp shared by several instances (`npm run simulator`); null = one in this process */
+  simulatorUrl: string | null;
+  /** with simulatorUrl: where the simulator reaches this instance's webhook endpoint; null = derived from HOST and PORT */
+  simulatorWebhookUrl: string | null;
   whatsappAppSecret: string | null;
   whatsappVerifyToken: string | null;
   whatsappWebhookToken: string | null;
@@ -39,13 +43,14 @@ export interface Config {
   outboxMaxAttempts: number;
   maxWebhookBytes: number;
   logLevel: string;
-  /** where sandbox secrets and the default sqlite file live */
-  dataDir: string;
 }
 
 export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`The gateway's configuration is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  constructor(
+    readonly problems: string[],
+    subject = "The gateway's configuration",
+  ) {
+    super(`${subject} is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
   }
 }
@@ -75,13 +80,15 @@ const integer = (name: string, min: number, max: number, example: string) =>
     message: `${name} must be a whole number from ${min} to ${max}, e.g. ${example}`,
   });
 
+const databaseUrl = optionalText.refine((v) => v === undefined || /^(sqlite:.+|postgres(ql)?:\/\/.+)$/.test(v), {
+  message: 'DATABASE_URL must be sqlite:<path> (e.g. sqlite:./data/gateway.sqlite) or postgres://user@host:5432/db',
+});
+
 const envSchema = z.object({
   NODE_ENV: optionalText,
   PORT: integer('PORT', 0, 65535, '4000'),
   HOST: optionalText,
-  DATABASE_URL: optionalText.refine((v) => v === undefined || /^(sqlite:.+|postgres(ql)?:\/\/.+)$/.test(v), {
-    message: 'DATABASE_URL must be sqlite:<path> (e.g. sqlite:./data/gateway.sqlite) or postgres://user@host:5432/db',
-  }),
+  DATABASE_URL: databaseUrl,
   REDIS_URL: optionalText.refine((v) => v === undefined || /^rediss?:\/\/.+/.test(v), {
     message: 'REDIS_URL must look like redis://host:6379 (or rediss:// for TLS)',
   }),
@@ -96,6 +103,8 @@ const envSchema = z.object({
     message: `WHATSAPP_API_VERSION must look like ${DEFAULT_WHATSAPP_API_VERSION}`,
   }),
   DIALOG360_API_URL: httpUrl('DIALOG360_API_URL'),
+  SIMULATOR_URL: httpUrl('SIMULATOR_URL'),
+  SIMULATOR_WEBHOOK_URL: httpUrl('SIMULATOR_WEBHOOK_URL'),
   WHATSAPP_APP_SECRET: optionalText,
   WHATSAPP_VERIFY_TOKEN: optionalText,
   WHATSAPP_WEBHOOK_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 16, {
@@ -121,8 +130,12 @@ const envSchema = z.object({
     (v) => v === undefined || ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(v),
     { message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent' },
   ),
-  DATA_DIR: optionalText,
 });
+
+/** Every environment variable the gateway, `npm run migrate` and `npm run simulator` read. */
+export function knownVariables(): string[] {
+  return [...Object.keys(envSchema.shape), ...Object.keys(simulatorSchema.shape)].filter((v, i, all) => all.indexOf(v) === i);
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
@@ -133,12 +146,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const nodeEnv = e.NODE_ENV ?? 'development';
   const production = nodeEnv === 'production';
   const upstreamConfigured = e.WHATSAPP_API_URL !== undefined || e.DIALOG360_API_URL !== undefined;
-  const sandbox = e.SANDBOX !== undefined ? isTrue(e.SANDBOX) : !upstreamConfigured && !production;
+  const simulated = e.SIMULATOR_URL !== undefined;
+  const sandbox = e.SANDBOX !== undefined ? isTrue(e.SANDBOX) : (simulated || !upstreamConfigured) && !production;
   const databaseUrl = e.DATABASE_URL ?? DEFAULT_DATABASE_URL;
 
   const problems: string[] = [];
   if (production && sandbox) {
     problems.push('SANDBOX=true is not allowed with NODE_ENV=production: the sandbox fakes WhatsApp');
+  }
+  if (simulated && upstreamConfigured) {
+    problems.push('SIMULATOR_URL (the sandbox\'s simulated WhatsApp) and WHATSAPP_API_URL / DIALOG360_API_URL (a real one) exclude each other: set one');
+  } else if (simulated && !sandbox) {
+    problems.push('SIMULATOR_URL needs sandbox mode (it is a simulated WhatsApp): unset it, or leave SANDBOX unset and NODE_ENV other than production');
+  }
+  if (e.SIMULATOR_WEBHOOK_URL !== undefined && !simulated) {
+    problems.push('SIMULATOR_WEBHOOK_URL tells the simulator at SIMULATOR_URL where this instance takes webhooks: set SIMULATOR_URL too, or unset it');
   }
   if (!sandbox) {
     const missing = (name: string, why: string) => problems.push(`${name} is required outside sandbox mode: ${why}`);
@@ -168,6 +190,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     whatsappApiUrl: stripSlash(e.WHATSAPP_API_URL ?? DEFAULT_WHATSAPP_API_URL),
     whatsappApiVersion: e.WHATSAPP_API_VERSION ?? DEFAULT_WHATSAPP_API_VERSION,
     dialog360ApiUrl: stripSlash(e.DIALOG360_API_URL ?? DEFAULT_DIALOG360_API_URL),
+    simulatorUrl: e.SIMULATOR_URL !== undefined ? stripSlash(e.SIMULATOR_URL) : null,
+    simulatorWebhookUrl: e.SIMULATOR_WEBHOOK_URL ?? null,
     whatsappAppSecret: e.WHATSAPP_APP_SECRET ?? null,
     whatsappVerifyToken: e.WHATSAPP_VERIFY_TOKEN ?? null,
     whatsappWebhookToken: e.WHATSAPP_WEBHOOK_TOKEN ?? null,
@@ -182,19 +206,50 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     outboxMaxAttempts: e.OUTBOX_MAX_ATTEMPTS !== undefined ? Number(e.OUTBOX_MAX_ATTEMPTS) : 12,
     maxWebhookBytes: e.MAX_WEBHOOK_BYTES !== undefined ? Number(e.MAX_WEBHOOK_BYTES) : 1048576,
     logLevel: e.LOG_LEVEL ?? 'info',
-    dataDir: e.DATA_DIR ?? defaultDataDir(databaseUrl),
   };
 }
 
-function defaultDataDir(databaseUrl: string): string {
-  if (databaseUrl.startsWith('sqlite:')) {
-    const file = databaseUrl.slice('sqlite:'.length);
-    if (file !== ':memory:') {
-      const slash = file.lastIndexOf('/');
-      return slash >= 0 ? file.slice(0, slash) || '/' : '.';
-    }
-  }
-  return './data';
+/**
+ * What `npm run migrate` needs: the database and nothing else, so a deploy can migrate before the
+ * runtime secrets are handed to the instances.
+ */
+export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env): { databaseUrl: string } {
+  const parsed = z.object({ DATABASE_URL: databaseUrl }).safeParse(env);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => i.message), 'The migration\'s configuration');
+  return { databaseUrl: parsed.data.DATABASE_URL ?? DEFAULT_DATABASE_URL };
+}
+
+export const DEFAULT_SIMULATOR_PORT = 4010;
+
+const simulatorSchema = z.object({
+  SIMULATOR_PORT: integer('SIMULATOR_PORT', 0, 65535, String(DEFAULT_SIMULATOR_PORT)),
+  SIMULATOR_HOST: optionalText,
+  WHATSAPP_API_VERSION: envSchema.shape.WHATSAPP_API_VERSION,
+  LOG_LEVEL: envSchema.shape.LOG_LEVEL,
+});
+
+export interface SimulatorConfig {
+  port: number;
+  host: string;
+  apiVersion: string;
+  logLevel: string;
+}
+
+/**
+ * `npm run simulator`: the sandbox's WhatsApp as a process of its own, one for several gateway
+ * instances (which point SIMULATOR_URL at it). It listens on 127.0.0.1 unless told otherwise: its
+ * control endpoints (make a customer pay, make WhatsApp fail) take no key.
+ */
+export function loadSimulatorConfig(env: NodeJS.ProcessEnv = process.env): SimulatorConfig {
+  const parsed = simulatorSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => i.message), "The simulator's configuration");
+  const e = parsed.data;
+  return {
+    port: e.SIMULATOR_PORT !== undefined ? Number(e.SIMULATOR_PORT) : DEFAULT_SIMULATOR_PORT,
+    host: e.SIMULATOR_HOST ?? '127.0.0.1',
+    apiVersion: e.WHATSAPP_API_VERSION ?? DEFAULT_WHATSAPP_API_VERSION,
+    logLevel: e.LOG_LEVEL ?? 'info',
+  };
 }
 
 function isTrue(v: string): boolean {

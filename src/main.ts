@@ -2,14 +2,14 @@ import 'reflect-metadata';
 import { ConfigError, loadConfig } from './config';
 import { Gateway, startGateway, StartupError } from './gateway';
 import { createLogger } from './logger';
-import { DEMO } from './sandbox/seed';
+import { sandboxBanner } from './sandbox/banner';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   const gateway = await startGateway(config, logger);
   logger.info({ url: gateway.url, sandbox: config.sandbox, database: gateway.db.dialect }, 'gateway started');
-  if (gateway.sandbox) printSandboxBanner(gateway);
+  if (gateway.sandbox) await printSandboxBanner(gateway);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -23,28 +23,24 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
-function printSandboxBanner(gateway: Gateway): void {
+async function printSandboxBanner(gateway: Gateway): Promise<void> {
   const s = gateway.sandbox!;
-  const endpoint = `${gateway.url}/graphql`;
-  const lines = [
-    '',
-    'WhatsApp payments gateway: SANDBOX mode (WhatsApp is simulated; nothing leaves this machine)',
-    '',
-    `  GraphQL     ${endpoint}`,
-    `  ADMIN key   ${gateway.config.adminApiKey}`,
-    s.storefrontKey ? `  STOREFRONT  ${s.storefrontKey}   (business "${DEMO.businessName}")` : null,
-    s.opsKey ? `  OPS         ${s.opsKey}` : null,
-    `  Demo phone number id ${DEMO.phoneNumberId}, payment configuration "${DEMO.paymentConfiguration}"`,
-    '',
-    'Try:',
-    `  curl -s ${endpoint} -H 'content-type: application/json' \\`,
-    `    -H 'authorization: Bearer ${gateway.config.adminApiKey}' \\`,
-    `    -d '{"query":"{ viewer { role } businesses { name phoneNumbers { phoneNumberId } paymentConfigurations { name } } }"}'`,
-    '',
-    `Keys and secrets are kept in ${gateway.config.dataDir}/sandbox-secrets.json.`,
-    '',
-  ];
-  process.stdout.write(lines.filter((l) => l !== null).join('\n') + '\n');
+  process.stdout.write(
+    sandboxBanner({
+      url: gateway.url,
+      adminKey: gateway.config.adminApiKey!,
+      storefrontKey: s.storefrontKey,
+      opsKey: s.opsKey,
+      dashboardUrl: await servedPage(`${gateway.url}/dashboard`),
+      simulatorUrl: gateway.config.simulatorUrl,
+    }),
+  );
+}
+
+/** The URL when this gateway serves a page there (the ops dashboard is optional), else null. */
+async function servedPage(url: string): Promise<string | null> {
+  const res = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(2000) }).catch(() => null);
+  return res && res.status >= 200 && res.status < 400 ? url : null;
 }
 
 main().catch((err) => {

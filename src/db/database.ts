@@ -61,6 +61,27 @@ export class Database {
     return this.dialect === 'sqlite' ? DateUtils.mixedDateToUtcDatetimeString(date) : date;
   }
 
+  /**
+   * Runs `work` while no other process runs work of the same name on this database: a PostgreSQL
+   * advisory lock on a connection of its own, released when the work ends or the process dies. A
+   * sqlite file has one gateway process, so there it just runs.
+   */
+  async exclusive<T>(name: string, work: () => Promise<T>): Promise<T> {
+    if (this.dialect === 'sqlite') return work();
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.query('SELECT pg_advisory_lock(hashtext($1))', [name]);
+      try {
+        return await work();
+      } finally {
+        await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [name]);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+
   async runMigrations(): Promise<string[]> {
     const ran = await this.dataSource.runMigrations({ transaction: 'each' });
     return ran.map((m) => m.name);

@@ -1,10 +1,11 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig } from '../config';
+import { ConfigError, loadDatabaseConfig } from '../config';
 import { Database } from './database';
 
-// `npm run migrate`: applies pending migrations once per deploy, before the instances start.
+// `npm run migrate`: applies pending migrations once per deploy, before the instances start. It
+// reads DATABASE_URL only: migrating needs none of the runtime secrets.
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const config = loadDatabaseConfig();
   const db = await Database.connect(config.databaseUrl);
   try {
     const ran = await db.runMigrations();

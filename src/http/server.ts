@@ -32,7 +32,12 @@ export async function createHttpServer(
   const app = express();
   app.disable('x-powered-by');
   const server = createServer(app);
-  const websockets = new WebSocketServer({ server, path: '/graphql' });
+  // noServer: the WebSocket server only gets upgrades; errors of the HTTP server (a port already in
+  // use) stay the HTTP server's, reported once by listen() instead of also through graphql-ws
+  const websockets = new WebSocketServer({ noServer: true, path: '/graphql' });
+  server.on('upgrade', (req, socket, head) => {
+    websockets.handleUpgrade(req, socket, head, (ws) => websockets.emit('connection', ws, req));
+  });
   const subscriptions = attachWebSocketServer(websockets, schema, services, logger);
   const graphql = await createGraphQLHandler(schema, services, server, logger);
 

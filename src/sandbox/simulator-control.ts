@@ -10,11 +10,14 @@
 //   POST /_simulator/clear-faults
 //   POST /_simulator/reset
 //   POST /_simulator/webhooks         { url, appSecret?, webhookToken?, dialog360Secret?, dialog360SignatureFormat?, wabaId?, displayPhoneNumber?, phoneNumberIdFor?, autoDeliver? }
-//   POST /_simulator/pay              { referenceId, outcome, webhook?, method?, errorCode?, errorReason?, amount?, currency? }
+//   POST /_simulator/webhook-targets  { url, appSecret?, webhookToken?, dialog360Secret? }   a gateway instance joins
+//   POST /_simulator/webhook-targets/remove { url }                      a gateway instance leaves
+//   GET  /_simulator/webhook-targets
+//   POST /_simulator/pay              { referenceId, outcome, phoneNumberId?, webhook?, method?, errorCode?, errorReason?, amount?, currency? }
 //   POST /_simulator/message-status   { wamid, status }
 //   GET  /_simulator/received
-//   GET  /_simulator/accepted?referenceId=
-//   GET  /_simulator/orders/{referenceId}
+//   GET  /_simulator/accepted?referenceId=&phoneNumberId=
+//   GET  /_simulator/orders/{referenceId}?phoneNumberId=
 
 import type { CallKind, FaultKind, MessageStatusValue, PayOutcome, WhatsAppSimulator } from './simulator';
 import type { WebhookConfig } from './simulator-webhooks';
@@ -51,9 +54,11 @@ export async function handleControl(
   try {
     if (method === 'GET') {
       if (name === 'received') return { status: 200, body: { received: sim.received } };
-      if (name === 'accepted') return { status: 200, body: { accepted: sim.acceptedMessages(query.get('referenceId') ?? undefined) } };
+      if (name === 'webhook-targets' && !arg) return { status: 200, body: { targets: sim.webhookTargets() } };
+      const phoneNumberId = query.get('phoneNumberId') ?? undefined;
+      if (name === 'accepted') return { status: 200, body: { accepted: sim.acceptedMessages(query.get('referenceId') ?? undefined, phoneNumberId) } };
       if (name === 'orders' && arg) {
-        const order = sim.order(arg);
+        const order = sim.order(arg, phoneNumberId);
         return order ? { status: 200, body: { order } } : { status: 404, body: { error: `no order with reference_id ${arg}` } };
       }
     } else if (method === 'POST') {
@@ -95,8 +100,22 @@ export async function handleControl(
           sim.configureWebhooks(body as unknown as WebhookConfig);
           return ok;
         }
+        case 'webhook-targets': {
+          const url = field<string>(body, 'url', 'string', true);
+          if (arg === 'remove') sim.removeWebhookTarget(url);
+          else if (arg === undefined) {
+            sim.addWebhookTarget({
+              url,
+              appSecret: field<string>(body, 'appSecret', 'string'),
+              webhookToken: field<string>(body, 'webhookToken', 'string'),
+              dialog360Secret: field<string>(body, 'dialog360Secret', 'string'),
+            });
+          } else break;
+          return ok;
+        }
         case 'pay': {
           const result = await sim.pay(field<string>(body, 'referenceId', 'string', true), field<PayOutcome>(body, 'outcome', 'string', true), {
+            phoneNumberId: field<string>(body, 'phoneNumberId', 'string'),
             webhook: field<boolean>(body, 'webhook', 'boolean'),
             method: field<string>(body, 'method', 'string'),
             errorCode: field<string>(body, 'errorCode', 'string'),

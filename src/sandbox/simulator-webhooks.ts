@@ -10,6 +10,12 @@ import type { WireMessagesChangeValue, WireWebhookEnvelope, WireWebhookStatus } 
 export interface WebhookConfig {
   /** the gateway's webhook endpoint, e.g. http://127.0.0.1:4000/webhooks/whatsapp */
   url: string;
+  /**
+   * more endpoints of the same deployment (several gateway instances). Any instance can process a
+   * webhook it stored, so each webhook goes to one live endpoint: they take turns, and an endpoint
+   * that cannot be reached or answers 5xx passes the webhook on to the next one.
+   */
+  alsoUrls?: string[];
   /** signs X-Hub-Signature-256 (Meta Cloud API style) */
   appSecret?: string;
   /** sent as X-Webhook-Token (a shared secret header, where no signature can be checked) */
@@ -45,6 +51,8 @@ export interface WebhookDelivery {
   attempts: number;
   /** HTTP status of the last attempt; null when none got an answer */
   status: number | null;
+  /** the endpoint of the last attempt */
+  url?: string;
   delivered: boolean;
   error?: string;
   at: Date;
@@ -76,6 +84,8 @@ export class WebhookSender {
   private readonly timers = new Map<NodeJS.Timeout, () => void>();
   private readonly inflight = new Set<Promise<unknown>>();
   private stopped = false;
+  /** which endpoint gets the next webhook first, when there are several */
+  private turn = 0;
 
   constructor(private readonly getConfig: () => WebhookConfig | null) {}
 
@@ -132,28 +142,34 @@ export class WebhookSender {
 
   private async deliver(delivery: WebhookDelivery, config: WebhookConfig): Promise<WebhookDelivery> {
     const maxAttempts = config.maxAttempts ?? 3;
-    while (!this.stopped && delivery.attempts < maxAttempts) {
-      if (delivery.attempts > 0) await this.sleep(RETRY_DELAY_MS * delivery.attempts);
-      if (this.stopped) break;
-      delivery.attempts += 1;
-      try {
-        const res = await fetch(config.url, {
-          method: 'POST',
-          headers: delivery.headers,
-          body: delivery.rawBody,
-          signal: AbortSignal.timeout(config.timeoutMs ?? 5000),
-        });
-        await res.arrayBuffer().catch(() => undefined);
-        delivery.status = res.status;
-        delivery.error = undefined;
-        if (res.ok) {
-          delivery.delivered = true;
-          return delivery;
+    const urls = [config.url, ...(config.alsoUrls ?? [])];
+    const first = this.turn++ % urls.length;
+    // a round offers the webhook to each endpoint once, starting with this webhook's turn
+    for (let round = 0; !this.stopped && round < maxAttempts; round++) {
+      if (round > 0) await this.sleep(RETRY_DELAY_MS * round);
+      for (let i = 0; i < urls.length && !this.stopped; i++) {
+        const url = urls[(first + i) % urls.length];
+        delivery.attempts += 1;
+        delivery.url = url;
+        try {
+          const res = await fetch(url, {
+            method: 'POST',
+            headers: delivery.headers,
+            body: delivery.rawBody,
+            signal: AbortSignal.timeout(config.timeoutMs ?? 5000),
+          });
+          await res.arrayBuffer().catch(() => undefined);
+          delivery.status = res.status;
+          delivery.error = undefined;
+          if (res.ok) {
+            delivery.delivered = true;
+            return delivery;
+          }
+          // a 4xx is the gateway's verdict on this webhook (bad signature ...); resending the same bytes cannot change it
+          if (res.status < 500) return delivery;
+        } catch (err) {
+          delivery.error = `webhook POST to ${url} failed: ${(err as Error).message}`;
         }
-        // a 4xx is the gateway's verdict on this webhook (bad signature ...); resending the same bytes cannot change it
-        if (res.status < 500) return delivery;
-      } catch (err) {
-        delivery.error = `webhook POST to ${config.url} failed: ${(err as Error).message}`;
       }
     }
     if (this.stopped && !delivery.delivered) delivery.error ??= 'simulator stopped before the webhook was delivered';

@@ -114,7 +114,18 @@ export interface AcceptedMessage {
   at: Date;
 }
 
+/** One gateway instance's webhook endpoint and the secrets it checks webhooks with. */
+export interface WebhookTarget {
+  url: string;
+  appSecret?: string;
+  webhookToken?: string;
+  /** 360dialog's partner secret (x-360dialog-signature) */
+  dialog360Secret?: string;
+}
+
 export interface PayOptions {
+  /** the phone number that sent the order; needed only when several numbers used this reference id */
+  phoneNumberId?: string;
   /** send the payment webhook (default true); false = only the lookup API knows, as when a webhook is lost */
   webhook?: boolean;
   /** default 'upi' */
@@ -211,6 +222,7 @@ export class WhatsAppSimulator {
   private readonly accepted: AcceptedMessage[] = [];
   /** wamid → who sent it, for webhook metadata (holds 360dialog keys, so never exposed) */
   private readonly senders = new Map<string, Sender>();
+  /** keyed per business like WhatsApp's (see orderKey): two businesses may both use A1001-1 */
   private readonly orders = new Map<string, SimOrder>();
   private faults: FaultRule[] = [];
   private readonly rates = new Map<CallKind, { probability: number; kind: FaultKind }>();
@@ -338,13 +350,18 @@ export class WhatsAppSimulator {
 
   // ------------------------------------------------------------------ inspection
 
-  /** Messages answered 200, oldest first; for one reference id when given. */
-  acceptedMessages(referenceId?: string): AcceptedMessage[] {
-    return this.accepted.filter((m) => referenceId === undefined || m.referenceId === referenceId);
+  /** Messages answered 200, oldest first; for one reference id (of one phone number) when given. */
+  acceptedMessages(referenceId?: string, phoneNumberId?: string): AcceptedMessage[] {
+    return this.accepted.filter(
+      (m) =>
+        (referenceId === undefined || m.referenceId === referenceId) &&
+        (phoneNumberId === undefined || this.phoneNumberIdOf(this.senders.get(m.wamid) ?? { provider: m.provider }) === phoneNumberId),
+    );
   }
 
-  order(referenceId: string): SimulatedOrder | undefined {
-    const o = this.orders.get(referenceId);
+  /** The order with this reference id; the phone number is needed only when several numbers used it. */
+  order(referenceId: string, phoneNumberId?: string): SimulatedOrder | undefined {
+    const o = this.findOrder(referenceId, phoneNumberId);
     return o && {
       referenceId: o.referenceId,
       configurationName: o.configurationName,
@@ -371,14 +388,49 @@ export class WhatsAppSimulator {
   // ------------------------------------------------------------------ simulated customer and WhatsApp side
 
   configureWebhooks(config: WebhookConfig | null): void {
-    if (config !== null) {
-      try {
-        new URL(config.url);
-      } catch {
-        throw new Error(`configureWebhooks: url "${config.url}" is not a URL (expected e.g. http://127.0.0.1:4000/webhooks/whatsapp)`);
-      }
-    }
+    if (config !== null) for (const url of [config.url, ...(config.alsoUrls ?? [])]) checkWebhookUrl(url);
     this.webhookConfig = config;
+  }
+
+  /**
+   * A gateway instance says where it takes webhooks (each instance does at start). Instances of one
+   * deployment share their secrets, so their endpoints add up and each webhook goes to one live
+   * endpoint; an instance with other secrets belongs to another deployment and replaces them.
+   */
+  addWebhookTarget(target: WebhookTarget): void {
+    const current = this.webhookConfig;
+    const sameDeployment =
+      current !== null &&
+      current.appSecret === target.appSecret &&
+      current.webhookToken === target.webhookToken &&
+      current.dialog360Secret === target.dialog360Secret;
+    if (!sameDeployment) {
+      this.configureWebhooks({
+        url: target.url,
+        appSecret: target.appSecret,
+        webhookToken: target.webhookToken,
+        dialog360Secret: target.dialog360Secret,
+        autoDeliver: true,
+      });
+      return;
+    }
+    if (current.url === target.url || current.alsoUrls?.includes(target.url)) return;
+    checkWebhookUrl(target.url);
+    this.webhookConfig = { ...current, alsoUrls: [...(current.alsoUrls ?? []), target.url] };
+  }
+
+  /** An instance that stops says so; the others keep getting webhooks. */
+  removeWebhookTarget(url: string): void {
+    const current = this.webhookConfig;
+    if (!current) return;
+    const urls = [current.url, ...(current.alsoUrls ?? [])].filter((u) => u !== url);
+    this.webhookConfig = urls.length === 0 ? null : { ...current, url: urls[0], alsoUrls: urls.slice(1) };
+  }
+
+  /** Where webhooks go now (secrets left out). */
+  webhookTargets(): string[] {
+    const current = this.webhookConfig;
+    return current ? [current.url, ...(current.alsoUrls ?? [])] : [];
   }
 
   /**
@@ -390,8 +442,8 @@ export class WhatsAppSimulator {
     if (opts.amount !== undefined && !(Number.isSafeInteger(opts.amount) && opts.amount >= 0)) {
       throw new Error('pay: amount must be a non-negative integer (minor units, offset 100)');
     }
-    const order = this.orders.get(referenceId);
-    if (!order) throw new Error(`pay: no order_details was accepted for reference_id ${referenceId}; send one first`);
+    const order = this.findOrder(referenceId, opts.phoneNumberId);
+    if (!order) throw new Error(`pay: no order_details was accepted for reference_id ${referenceId}${opts.phoneNumberId ? ` from phone number ${opts.phoneNumberId}` : ''}; send one first`);
     if (paymentStatusOf(order) === 'captured') throw new Error(`pay: the payment of ${referenceId} is already captured, which is final`);
     const now = nowSeconds();
     const tx: SimTransaction = attempt(order, outcome, now, this.paymentWire, opts);
@@ -485,7 +537,7 @@ export class WhatsAppSimulator {
       record.fault = lostAnswer;
       const done = (status: number, payload: unknown) => this.loseAnswer(req, res, record, lostAnswer, status, payload);
       try {
-        if (r.call === 'lookup') return done(...this.lookup(r.configurationName ?? '', r.referenceId ?? ''));
+        if (r.call === 'lookup') return done(...this.lookup(sender, r.configurationName ?? '', r.referenceId ?? ''));
         return done(200, this.message(body, sender));
       } catch (err) {
         if (!(err instanceof Refusal)) throw err;
@@ -496,7 +548,7 @@ export class WhatsAppSimulator {
     try {
       if (r.call === 'lookup') {
         if (this.lookupDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.lookupDelayMs).unref());
-        const [status, payload] = this.lookup(r.configurationName ?? '', r.referenceId ?? '');
+        const [status, payload] = this.lookup(sender, r.configurationName ?? '', r.referenceId ?? '');
         return answer(status, payload);
       }
       return answer(200, this.message(body, sender));
@@ -606,14 +658,15 @@ export class WhatsAppSimulator {
   private orderDetails(interactive: Record<string, unknown>, to: string, sender: Sender, wamid: string): Accepted {
     const checked = checkOrderDetails(interactive, nowSeconds());
     const fingerprint = canonical([to, checked.parameters]);
-    const existing = this.orders.get(checked.referenceId);
+    const key = orderKey(sender, checked.referenceId);
+    const existing = this.orders.get(key);
     if (existing) {
       if (existing.fingerprint !== fingerprint) {
         throw new Refusal(131009, `reference_id ${checked.referenceId} was already used for an order with different content; a new order needs a new reference_id`);
       }
       existing.orderDetailsWamid = wamid; // the same order sent again: accepted, state kept
     } else {
-      this.orders.set(checked.referenceId, {
+      this.orders.set(key, {
         referenceId: checked.referenceId,
         configurationName: checked.configurationName,
         gateway: checked.gateway,
@@ -632,9 +685,9 @@ export class WhatsAppSimulator {
 
   private orderStatus(interactive: Record<string, unknown>, sender: Sender, wamid: string): Accepted {
     const checked = checkOrderStatus(interactive);
-    const order = this.orders.get(checked.referenceId);
+    const order = this.orders.get(orderKey(sender, checked.referenceId));
     if (!order) {
-      throw new Refusal(131009, `reference_id ${checked.referenceId} has no order: send an order_details message for it first`);
+      throw new Refusal(131009, `reference_id ${checked.referenceId} has no order from this phone number: send an order_details message for it first`);
     }
     // Like WhatsApp: the message is accepted now and a refused transition comes back later as
     // an error webhook on this wamid, so the gateway must cope with "accepted, then failed".
@@ -654,7 +707,7 @@ export class WhatsAppSimulator {
     return { referenceId: order.referenceId, refused: true };
   }
 
-  private lookup(configurationName: string, referenceId: string): [number, unknown] {
+  private lookup(sender: Sender, configurationName: string, referenceId: string): [number, unknown] {
     if (this.lookupIsDown) {
       return this.paymentWire === 'meta'
         ? [503, lookupError(503, 'Service unavailable', 'The payment lookup is down (simulated lookupDown). Please try again.')]
@@ -662,13 +715,25 @@ export class WhatsAppSimulator {
     }
     const override = this.lookupOverrides.get(referenceId);
     if (override) return [override.status, override.body];
-    const order = this.orders.get(referenceId);
+    const order = this.orders.get(orderKey(sender, referenceId));
     // What the lookup answers for a reference it never accepted is not documented; the simulator
     // answers Graph's 404, which the gateway reads as "WhatsApp has no such payment".
     if (!order || order.configurationName !== configurationName) {
       return [404, graphError(100, 'Payment not found', `no payment for reference_id ${referenceId} under payment configuration ${configurationName}`)];
     }
     return [200, { payments: [lookupPayment(order, this.paymentWire)] }];
+  }
+
+  /** For the simulated customer and inspection, which know a reference id but maybe not who sent it. */
+  private findOrder(referenceId: string, phoneNumberId?: string): SimOrder | undefined {
+    const found = [...this.orders.values()].filter(
+      (o) => o.referenceId === referenceId && (phoneNumberId === undefined || this.phoneNumberIdOf(o.sender) === phoneNumberId),
+    );
+    if (found.length > 1) {
+      const numbers = found.map((o) => this.phoneNumberIdOf(o.sender)).join(', ');
+      throw new Error(`reference_id ${referenceId} was used by several phone numbers (${numbers}): say which with phoneNumberId`);
+    }
+    return found[0];
   }
 
   private envelope(sender: Sender, statuses: WireWebhookStatus[]) {
@@ -686,6 +751,21 @@ export class WhatsAppSimulator {
     const key = sender.d360Key ?? '';
     const id = typeof map === 'function' ? map(key) : map?.[key];
     return id ?? UNKNOWN_360_NUMBER;
+  }
+}
+
+/**
+ * WhatsApp keeps reference ids per business: the lookup path carries the phone number id, so two
+ * businesses may each have an A1001-1. A 360dialog path carries no number; its API key stands for it.
+ */
+function orderKey(sender: Sender, referenceId: string): string {
+  const scope = sender.phoneNumberId !== undefined ? `cloud:${sender.phoneNumberId}` : `d360:${sender.d360Key ?? ''}`;
+  return `${scope}\u0000${referenceId}`;
+}
+
+function checkWebhookUrl(url: string): void {
+  if (!/^https?:\/\/[^\s/]+/.test(url) || !URL.canParse(url)) {
+    throw new Error(`webhook url "${url}" is not an http(s) URL (expected e.g. http://127.0.0.1:4000/webhooks/whatsapp)`);
   }
 }
 

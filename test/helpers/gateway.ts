@@ -31,7 +31,6 @@ export async function startTestGateway(env: Record<string, string> = {}, options
       PORT: '0',
       HOST: '127.0.0.1',
       DATABASE_URL: database.url,
-      DATA_DIR: database.dataDir,
       MIGRATE_ON_START: 'true',
       // with TEST_REDIS_URL, events fan out through Redis, on channels of this test's own
       ...(process.env.TEST_REDIS_URL ? { REDIS_URL: process.env.TEST_REDIS_URL, REDIS_PREFIX: `test-${database.dataDir.split('-').pop()}` } : {}),

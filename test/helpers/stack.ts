@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import type { Logger as TypeOrmLogger } from 'typeorm';
 import { WhatsAppSimulator } from '../../src/sandbox/simulator';
 import { startTestGateway, TestGateway } from './gateway';
@@ -133,4 +134,38 @@ export async function eventually<T>(check: () => Promise<T>, timeoutMs = 10000):
       await new Promise((r) => setTimeout(r, 25));
     }
   }
+}
+
+/**
+ * Waits for a condition at the end of a lot of background work (hundreds of webhooks): it keeps
+ * waiting as long as `progress` keeps changing, and fails only when the work has stopped moving
+ * for `stallMs` without the condition holding. A loaded machine is slower, not stuck, so no time
+ * budget for the whole work is assumed.
+ */
+export async function eventuallyWhileProgressing<T>(check: () => Promise<T>, progress: () => Promise<unknown>, stallMs = 15000): Promise<T> {
+  let last = JSON.stringify(await progress());
+  let movedAt = Date.now();
+  for (;;) {
+    try {
+      return await check();
+    } catch (err) {
+      const now = JSON.stringify(await progress());
+      if (now !== last) {
+        last = now;
+        movedAt = Date.now();
+      } else if (Date.now() - movedAt > stallMs) {
+        throw err;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+/** A port nothing listens on (it was free a moment ago): for "cannot connect" cases and fixed-port commands. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }

@@ -48,7 +48,7 @@ describe('start-up against an unmigrated database', () => {
   it('refuses to start (when not migrating at start) and says to run npm run migrate', async () => {
     const database = await createTestDatabase();
     try {
-      const config = loadConfig({ DATABASE_URL: database.url, DATA_DIR: database.dataDir, MIGRATE_ON_START: 'false', PORT: '0', HOST: '127.0.0.1' });
+      const config = loadConfig({ DATABASE_URL: database.url, MIGRATE_ON_START: 'false', PORT: '0', HOST: '127.0.0.1' });
       await expect(startGateway(config, createLogger('silent'))).rejects.toThrow(StartupError);
       await expect(startGateway(config, createLogger('silent'))).rejects.toThrow(/npm run migrate/);
       const db = await Database.connect(database.url);
@@ -60,6 +60,29 @@ describe('start-up against an unmigrated database', () => {
       await gateway.stop();
     } finally {
       await database.drop();
+    }
+  });
+});
+
+describe('start-up on a port already taken', () => {
+  it('refuses in one line naming the port and PORT, and graphql-ws prints nothing', async () => {
+    const first = await startTestGateway();
+    const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const taken = first.gateway.port;
+      const config = loadConfig({ DATABASE_URL: first.database.url, MIGRATE_ON_START: 'false', PORT: String(taken), HOST: '127.0.0.1' });
+      const second = startGateway(config, createLogger('silent'));
+      await expect(second).rejects.toThrow(StartupError);
+      await expect(second).rejects.toThrow(new RegExp(`^Port ${taken} on 127\\.0\\.0\\.1 is already in use .*set PORT to a free port, e\\.g\\. PORT=${taken + 1}\\.$`));
+      expect(errors).not.toHaveBeenCalled();
+      // the first gateway is untouched: HTTP and WebSockets still served
+      expect((await fetch(`${first.url}/healthz`)).status).toBe(200);
+      const sub = subscribeWs(first.url, first.adminKey, 'subscription { orderEvents { id } }');
+      await sub.connected;
+      await sub.dispose();
+    } finally {
+      errors.mockRestore();
+      await first.stop();
     }
   });
 });

@@ -2,16 +2,17 @@
 // as the simulated customer (POST /sandbox/pay, or the CLI `npm run sandbox -- pay <ref>`), and
 // read it back CAPTURED and verified with its transaction. The simulated WhatsApp sends signed
 // webhooks exactly as WhatsApp would, and its lookup answers accordingly. Outside sandbox mode
-// the pay endpoint does not exist.
+// the pay endpoint does not exist. Reference ids are per business, as WhatsApp keeps them.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { transformFileSync } from '@swc/core';
+import { SandboxSecretsEntity } from '../../src/db/entities';
 import { DEMO } from '../../src/sandbox/seed';
-import type { TestBusiness } from '../helpers/fixtures';
+import { createBusiness, type TestBusiness } from '../helpers/fixtures';
 import { dataOf, startTestGateway, type TestGateway } from '../helpers/gateway';
-import { eventually, orderInput, SEND, startTestStack } from '../helpers/stack';
+import { eventually, freePort, orderInput, SEND, startTestStack } from '../helpers/stack';
 import { FULL_ORDER, storedWebhooks, trail } from '../helpers/webhooks';
 
 const ROOT = join(__dirname, '../..');
@@ -63,18 +64,14 @@ describe('sandbox: a newcomer sends an order, pays it with one command, reads it
     return res.order;
   };
   const read = async (ref: string) => dataOf(await t.gql(FULL_ORDER, { ref }, keys.ops)).order;
-  const pay = (body: unknown, key: string | null = keys.storefront) =>
-    fetch(`${t.url}/sandbox/pay`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
-      body: JSON.stringify(body),
-    });
+  const pay = (body: unknown) =>
+    fetch(`${t.url}/sandbox/pay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
-  it('runs in sandbox mode with a seeded demo business, its keys kept in the data folder', async () => {
+  it('runs in sandbox mode with a seeded demo business, its keys kept in its database', async () => {
     expect(t.gateway.config.sandbox).toBe(true);
     expect(t.gateway.simulator).not.toBeNull();
-    const secrets = JSON.parse(readFileSync(join(t.database.dataDir, 'sandbox-secrets.json'), 'utf8'));
-    expect(secrets).toMatchObject({ adminApiKey: keys.admin, storefrontKey: keys.storefront, opsKey: keys.ops });
+    const row = await t.gateway.db.manager.findOneByOrFail(SandboxSecretsEntity, { id: 'sandbox' });
+    expect(row).toMatchObject({ adminApiKey: keys.admin, storefrontKey: keys.storefront, opsKey: keys.ops });
     const viewer = dataOf(await t.gql(`{ viewer { role business { name phoneNumbers { phoneNumberId } paymentConfigurations { name } } } }`, {}, keys.storefront)).viewer;
     expect(viewer).toEqual({
       role: 'STOREFRONT',
@@ -114,7 +111,7 @@ describe('sandbox: a newcomer sends an order, pays it with one command, reads it
   it('failed, then pending, then captured: each outcome is verified through the lookup', async () => {
     const order = await demoOrder();
     for (const [outcome, status] of [['failed', 'FAILED'], ['pending', 'PENDING'], ['captured', 'CAPTURED']] as const) {
-      const res = await pay({ referenceId: order.referenceId, outcome }, keys.ops);
+      const res = await pay({ referenceId: order.referenceId, outcome });
       expect(res.status).toBe(200);
       await eventually(async () => expect((await read(order.referenceId)).payment).toMatchObject({ status, verified: true }));
     }
@@ -129,10 +126,8 @@ describe('sandbox: a newcomer sends an order, pays it with one command, reads it
     expect(webhooks.map((d) => (d.body as any).entry[0].changes[0].value.statuses[0].status)).toEqual(['pending', 'pending', 'captured']);
   });
 
-  it('refuses without a key (401), with bad input (400), and for an unknown or already captured order (409)', async () => {
-    expect((await pay({ referenceId: 'X' }, null)).status).toBe(401);
-    expect((await pay({ referenceId: 'X' }, 'wpg_wrong_key_0123456789abcdef')).status).toBe(401);
-    for (const body of [{}, { referenceId: 42 }, { referenceId: 'X', outcome: 'refunded' }]) {
+  it('refuses bad input (400), and an unknown or already captured order (409); the customer needs no API key', async () => {
+    for (const body of [{}, { referenceId: 42 }, { referenceId: 'X', outcome: 'refunded' }, { referenceId: 'X', phoneNumberId: 42 }]) {
       const res = await pay(body);
       expect(res.status).toBe(400);
       expect(((await res.json()) as { error: string }).error).toMatch(/referenceId/);
@@ -155,9 +150,9 @@ describe('sandbox: a newcomer sends an order, pays it with one command, reads it
       expect(pkg.scripts.sandbox).toMatch(/npm run --silent build/);
     });
 
-    it('pays with one command, using the key the sandbox keeps in DATA_DIR; the order reads CAPTURED and verified', async () => {
+    it('pays with one command through the running gateway; the order reads CAPTURED and verified', async () => {
       const order = await demoOrder();
-      const res = await run(cli, ['pay', order.referenceId], { DATA_DIR: t.database.dataDir, GATEWAY_URL: t.url });
+      const res = await run(cli, ['pay', order.referenceId], { GATEWAY_URL: t.url });
       expect(res.stderr).toBe('');
       expect(res.code).toBe(0);
       expect(res.stdout).toContain(`The simulated customer's payment for ${order.referenceId} is now captured`);
@@ -172,34 +167,65 @@ describe('sandbox: a newcomer sends an order, pays it with one command, reads it
 
     it('takes the outcome and PORT as documented', async () => {
       const order = await demoOrder();
-      const res = await run(cli, ['pay', order.referenceId, 'failed'], { DATA_DIR: t.database.dataDir, PORT: String(t.gateway.port) });
+      const res = await run(cli, ['pay', order.referenceId, 'failed'], { PORT: String(t.gateway.port) });
       expect(res.code).toBe(0);
       expect(res.stdout).toContain('is now failed');
       await eventually(async () => expect((await read(order.referenceId)).payment).toMatchObject({ status: 'FAILED', verified: true }));
     });
 
-    it('fails with a message and exit code 1: usage, unknown order, no sandbox running, no secrets file', async () => {
-      const env = { DATA_DIR: t.database.dataDir, GATEWAY_URL: t.url };
-      const usage = await run(cli, [], env);
-      expect(usage.code).toBe(1);
-      expect(usage.stderr).toContain('usage: npm run sandbox -- pay <referenceId>');
+    it('fails with a message and exit code 1: usage, unknown order, no sandbox running', async () => {
+      const env = { GATEWAY_URL: t.url };
+      for (const args of [[], ['pay'], ['refund', 'X'], ['pay', 'X', 'captured', 'extra'], ['pay', 'X', '--phone-number-id']]) {
+        const usage = await run(cli, args, env);
+        expect(usage.code).toBe(1);
+        expect(usage.stderr).toContain('usage: npm run sandbox -- pay <referenceId> [captured|failed|pending] [--phone-number-id <id>]');
+      }
+      const outcome = await run(cli, ['pay', 'X', 'refunded'], env);
+      expect(outcome.stderr).toContain('the outcome must be one of captured, failed, pending');
 
       const unknown = await run(cli, ['pay', 'NEVER-SENT-9'], env);
       expect(unknown.code).toBe(1);
       expect(unknown.stderr).toContain('no order_details was accepted for reference_id NEVER-SENT-9');
 
-      const down = await run(cli, ['pay', 'X'], { DATA_DIR: t.database.dataDir, GATEWAY_URL: 'http://127.0.0.1:9' });
+      const nobody = `http://127.0.0.1:${await freePort()}`;
+      const down = await run(cli, ['pay', 'X'], { GATEWAY_URL: nobody });
       expect(down.code).toBe(1);
-      expect(down.stderr).toContain('cannot reach the gateway at http://127.0.0.1:9');
+      expect(down.stderr).toContain(`cannot reach the gateway at ${nobody}/sandbox/pay (ECONNREFUSED); is \`npm start\` running?`);
+      const noSimulator = await run(cli, ['pay', 'X'], { SIMULATOR_URL: nobody });
+      expect(noSimulator.stderr).toContain(`cannot reach the simulator at ${nobody}/_simulator/pay (ECONNREFUSED); is \`npm run simulator\` running?`);
+    });
 
-      const empty = mkdtempSync(join(tmpdir(), 'wpg-empty-'));
-      try {
-        const missing = await run(cli, ['pay', 'X'], { DATA_DIR: empty, GATEWAY_URL: t.url });
-        expect(missing.code).toBe(1);
-        expect(missing.stderr).toContain('sandbox-secrets.json not found');
-      } finally {
-        rmSync(empty, { recursive: true, force: true });
-      }
+    it('pays at the simulator itself when SIMULATOR_URL is set (several instances share one)', async () => {
+      const order = await demoOrder();
+      const res = await run(cli, ['pay', order.referenceId, '--phone-number-id', DEMO.phoneNumberId], { SIMULATOR_URL: t.gateway.simulator!.url });
+      expect(res.stderr).toBe('');
+      expect(res.stdout).toContain(`The simulated customer's payment for ${order.referenceId} is now captured`);
+      await eventually(async () => expect((await read(order.referenceId)).payment).toMatchObject({ status: 'CAPTURED', verified: true }));
+    });
+  });
+
+  describe('a second business in the sandbox', () => {
+    it('may send A1001-1 too: both orders are accepted by the simulated WhatsApp; paying asks which number', async () => {
+      const other = await createBusiness(t, { name: 'Chai Corner' });
+      const send = async (phoneNumberId: string, paymentConfiguration: string, key: string) => {
+        const input = orderInput({ phoneNumberId, paymentConfiguration } as TestBusiness, { referenceId: 'SHARED-1' });
+        const res = dataOf(await t.gql(SEND, { input }, key)).sendOrderDetails;
+        expect(res.userErrors).toEqual([]);
+        expect(res.order.message).toMatchObject({ status: 'ACCEPTED' });
+        return res.order;
+      };
+      await send(DEMO.phoneNumberId, DEMO.paymentConfiguration, keys.storefront);
+      await send(other.phoneNumberId, other.paymentConfiguration, other.keys.STOREFRONT);
+
+      const ambiguous = await pay({ referenceId: 'SHARED-1' });
+      expect(ambiguous.status).toBe(409);
+      expect(((await ambiguous.json()) as { error: string }).error).toMatch(/used by several phone numbers .*say which with phoneNumberId/);
+      expect((await pay({ referenceId: 'SHARED-1', phoneNumberId: other.phoneNumberId })).status).toBe(200);
+      await eventually(async () =>
+        expect(dataOf(await t.gql(FULL_ORDER, { ref: 'SHARED-1' }, other.keys.OPS)).order.payment).toMatchObject({ status: 'CAPTURED', verified: true }),
+      );
+      // the demo's SHARED-1 is untouched
+      expect((await read('SHARED-1')).payment).toMatchObject({ status: 'NEW' });
     });
   });
 });

@@ -757,3 +757,51 @@ describe('control endpoints', () => {
     expect((await control('nothing-here', {})).status).toBe(404);
   });
 });
+
+describe('reference ids per business, as WhatsApp keeps them', () => {
+  const OTHER_NUMBER = '109999000111222';
+  const clientOf = (phoneNumberId: string) =>
+    createWhatsAppClient({ provider: 'CLOUD_API', baseUrl: sim.url, apiVersion: sim.apiVersion, phoneNumberId, accessToken: TOKEN, timeoutMs: 3000 });
+
+  it('a second business may send A1001-1 with other content; each lookup answers its own order', async () => {
+    const other = clientOf(OTHER_NUMBER);
+    await client.sendMessage(order('A1001-1'));
+    await expect(other.sendMessage(order('A1001-1', { body: 'Another shop, another order' }))).resolves.toHaveProperty('wamid');
+
+    await sim.pay('A1001-1', 'captured', { phoneNumberId: OTHER_NUMBER });
+    await expect(other.lookupPayment('prod-razorpay', 'A1001-1')).resolves.toMatchObject({ status: 'CAPTURED' });
+    const first = await client.lookupPayment('prod-razorpay', 'A1001-1');
+    expect(first!.status).not.toBe('CAPTURED');
+    expect(first!.transactions).toEqual([]);
+    expect(sim.order('A1001-1', PHONE_NUMBER_ID)).toMatchObject({ paymentStatus: 'new' });
+    expect(sim.order('A1001-1', OTHER_NUMBER)).toMatchObject({ paymentStatus: 'captured' });
+    expect(sim.acceptedMessages('A1001-1', OTHER_NUMBER)).toHaveLength(1);
+    // the payment webhook names the number that sent the order
+    expect(valueOf((await receiver.nth(1)).body).metadata.phone_number_id).toBe(OTHER_NUMBER);
+  });
+
+  it('a business cannot look up, or move, another business\'s order', async () => {
+    const other = clientOf(OTHER_NUMBER);
+    await client.sendMessage(order('R-MINE'));
+    await expect(other.lookupPayment('prod-razorpay', 'R-MINE')).resolves.toBeNull();
+    expect(await upstreamError(other.sendMessage(status('R-MINE', 'PROCESSING')))).toMatchObject({ whatsappCode: 131009, temporary: false });
+    expect(sim.order('R-MINE')?.status).toBe('pending');
+  });
+
+  it('the simulated customer asks which number when a reference id is used by several', async () => {
+    await client.sendMessage(order('R-TWICE'));
+    await clientOf(OTHER_NUMBER).sendMessage(order('R-TWICE'));
+    await expect(sim.pay('R-TWICE', 'captured')).rejects.toThrow(`reference_id R-TWICE was used by several phone numbers (${PHONE_NUMBER_ID}, ${OTHER_NUMBER}): say which with phoneNumberId`);
+    expect(() => sim.order('R-TWICE')).toThrow(/several phone numbers/);
+    await expect(sim.pay('R-TWICE', 'captured', { phoneNumberId: '100000000000000' })).rejects.toThrow(/no order_details was accepted for reference_id R-TWICE from phone number 100000000000000/);
+
+    const control = (path: string, body?: unknown) =>
+      fetch(`${sim.url}/_simulator/${path}`, { method: body ? 'POST' : 'GET', headers: { 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
+    const ambiguous = await control('pay', { referenceId: 'R-TWICE', outcome: 'captured' });
+    expect(ambiguous.status).toBe(400);
+    expect((await jsonOf(ambiguous)).error).toMatch(/say which with phoneNumberId/);
+    expect((await control('pay', { referenceId: 'R-TWICE', outcome: 'captured', phoneNumberId: PHONE_NUMBER_ID })).status).toBe(200);
+    expect((await jsonOf(await control(`orders/R-TWICE?phoneNumberId=${PHONE_NUMBER_ID}`))).order).toMatchObject({ paymentStatus: 'captured' });
+    expect((await jsonOf(await control(`orders/R-TWICE?phoneNumberId=${OTHER_NUMBER}`))).order).toMatchObject({ paymentStatus: 'new' });
+  });
+});

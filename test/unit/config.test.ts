@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../../src/config';
+import { ConfigError, loadConfig, loadDatabaseConfig, loadSimulatorConfig } from '../../src/config';
 
 function problems(env: Record<string, string>): string[] {
   try {
@@ -17,7 +17,6 @@ describe('configuration', () => {
       sandbox: true,
       port: 4000,
       databaseUrl: 'sqlite:./data/gateway.sqlite',
-      dataDir: './data',
       migrateOnStart: true,
       redisUrl: null,
       whatsappApiUrl: 'https://graph.facebook.com',
@@ -91,6 +90,47 @@ describe('configuration', () => {
   it('runs migrations at start on sqlite only, unless told otherwise', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db' }).migrateOnStart).toBe(false);
     expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db', MIGRATE_ON_START: 'true' }).migrateOnStart).toBe(true);
-    expect(loadConfig({ DATABASE_URL: 'sqlite:/tmp/x/y.sqlite' })).toMatchObject({ migrateOnStart: true, dataDir: '/tmp/x' });
+    expect(loadConfig({ DATABASE_URL: 'sqlite:/tmp/x/y.sqlite' })).toMatchObject({ migrateOnStart: true });
+  });
+});
+
+describe('the migration configuration (npm run migrate)', () => {
+  it('needs DATABASE_URL only, even in production', () => {
+    expect(loadDatabaseConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://gw@db:5432/gw' })).toEqual({ databaseUrl: 'postgres://gw@db:5432/gw' });
+    expect(loadDatabaseConfig({ NODE_ENV: 'production' })).toEqual({ databaseUrl: 'sqlite:./data/gateway.sqlite' });
+    // the same environment is refused by the gateway itself, which needs its secrets
+    expect(() => loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://gw@db:5432/gw' })).toThrow(ConfigError);
+  });
+
+  it('refuses a malformed DATABASE_URL, naming it', () => {
+    expect(() => loadDatabaseConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/^The migration's configuration is invalid:\n  - DATABASE_URL must be sqlite:<path>/);
+  });
+});
+
+describe('the sandbox with a shared simulator', () => {
+  it('SIMULATOR_URL means sandbox mode on that simulator; SIMULATOR_WEBHOOK_URL is where it reaches this instance', () => {
+    expect(loadConfig({ SIMULATOR_URL: 'http://localhost:4010/' })).toMatchObject({ sandbox: true, simulatorUrl: 'http://localhost:4010', simulatorWebhookUrl: null });
+    expect(loadConfig({ SIMULATOR_URL: 'http://simulator:4010', SIMULATOR_WEBHOOK_URL: 'http://gateway-1:4000/webhooks/whatsapp' })).toMatchObject({
+      simulatorWebhookUrl: 'http://gateway-1:4000/webhooks/whatsapp',
+    });
+    expect(loadConfig({})).toMatchObject({ simulatorUrl: null });
+  });
+
+  it('refuses what cannot work, saying what to do', () => {
+    expect(problems({ SIMULATOR_URL: 'localhost:4010' })).toEqual([expect.stringMatching(/^SIMULATOR_URL must be an absolute http\(s\) URL/)]);
+    expect(problems({ SIMULATOR_URL: 'http://localhost:4010', WHATSAPP_API_URL: 'https://graph.facebook.com' })).toEqual([
+      expect.stringMatching(/^SIMULATOR_URL \(the sandbox's simulated WhatsApp\) and WHATSAPP_API_URL \/ DIALOG360_API_URL \(a real one\) exclude each other/),
+    ]);
+    expect(problems({ SIMULATOR_URL: 'http://localhost:4010', SANDBOX: 'false' })).toContainEqual(expect.stringMatching(/^SIMULATOR_URL needs sandbox mode/));
+    expect(problems({ SIMULATOR_URL: 'http://localhost:4010', NODE_ENV: 'production' })).toContainEqual(expect.stringMatching(/^SIMULATOR_URL needs sandbox mode/));
+    expect(problems({ SIMULATOR_WEBHOOK_URL: 'http://gateway-1:4000/webhooks/whatsapp' })).toEqual([expect.stringMatching(/^SIMULATOR_WEBHOOK_URL .* set SIMULATOR_URL too/)]);
+  });
+
+  it('npm run simulator listens on 127.0.0.1:4010 unless told otherwise', () => {
+    expect(loadSimulatorConfig({})).toEqual({ port: 4010, host: '127.0.0.1', apiVersion: 'v23.0', logLevel: 'info' });
+    expect(loadSimulatorConfig({ SIMULATOR_PORT: '0', SIMULATOR_HOST: '0.0.0.0', LOG_LEVEL: 'warn' })).toMatchObject({ port: 0, host: '0.0.0.0', logLevel: 'warn' });
+    expect(() => loadSimulatorConfig({ SIMULATOR_PORT: 'x', LOG_LEVEL: 'loud' })).toThrow(
+      /^The simulator's configuration is invalid:\n  - SIMULATOR_PORT must be a whole number from 0 to 65535, e\.g\. 4010\n  - LOG_LEVEL must be one of/,
+    );
   });
 });

@@ -9,11 +9,13 @@ import {
 } from './orders';
 import { IdempotencyRecordEntity, ReceivedWebhookEntity } from './records';
 import { OutboxEntity } from './outbox';
+import { SandboxSecretsEntity } from './sandbox';
 
 export * from './tenancy';
 export * from './orders';
 export * from './records';
 export * from './outbox';
+export * from './sandbox';
 
 export const ENTITIES = [
   BusinessEntity,
@@ -29,4 +31,5 @@ export const ENTITIES = [
   ReceivedWebhookEntity,
   IdempotencyRecordEntity,
   OutboxEntity,
+  SandboxSecretsEntity,
 ];

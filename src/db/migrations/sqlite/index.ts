@@ -4,6 +4,7 @@ import { PaymentHint1764200000000 } from './1764200000000-PaymentHint';
 import { OrderReferenceIndex1764300000000 } from './1764300000000-OrderReferenceIndex';
 import { Outbox1764400000000 } from './1764400000000-Outbox';
 import { BusinessWabaUnique1764450000000 } from './1764450000000-BusinessWabaUnique';
+import { SandboxSecrets1764610000000 } from './1764610000000-SandboxSecrets';
 import { PaymentAttempts1764630000000 } from './1764630000000-PaymentAttempts';
 import { OrderDetailsFields1764631000000 } from './1764631000000-OrderDetailsFields';
 import { OrderExpiry1764632000000 } from './1764632000000-OrderExpiry';
@@ -14,6 +15,7 @@ export const SQLITE_MIGRATIONS: Function[] = [
   OrderReferenceIndex1764300000000,
   Outbox1764400000000,
   BusinessWabaUnique1764450000000,
+  SandboxSecrets1764610000000,
   PaymentAttempts1764630000000,
   OrderDetailsFields1764631000000,
   OrderExpiry1764632000000,
