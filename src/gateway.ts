@@ -106,6 +106,7 @@ export async function startGateway(
         await services.verifier.stop();
         await server.close();
         await services.events.close();
+        await services.budget.close();
         await simulator?.stop();
         await db.close();
       },

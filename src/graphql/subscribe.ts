@@ -6,6 +6,9 @@ import { badUserInput, forbidden, unauthenticated } from './errors';
 import { fromGlobalId } from './global-id';
 import { Loaders } from './loaders';
 
+const DEFAULT_MAX_BACKLOG = 10_000;
+const MAX_EVENT_ID = 2_147_483_647;
+
 /**
  * The subscribe half of every subscription: checks the caller, then streams its events. Each
  * event gets fresh DataLoaders, so field resolvers read the data as it is after that event (a
@@ -22,11 +25,13 @@ export function subscribe(
     throw forbidden('A MOBILE key subscribes to one order at a time: pass referenceId.');
   }
   const afterEventId = filter.afterEventId != null ? parseEventId(filter.afterEventId) : null;
-  const stream = eventStream(ctx.services.db, ctx.services.events, { principal, requestId: ctx.requestId }, {
-    referenceId: filter.referenceId,
-    types: filter.types,
-    afterEventId,
-  });
+  const stream = eventStream(
+    ctx.services.db,
+    ctx.services.events,
+    { principal, requestId: ctx.requestId },
+    { referenceId: filter.referenceId, types: filter.types, afterEventId },
+    ctx.stream ?? { maxBacklog: DEFAULT_MAX_BACKLOG },
+  );
   return withFreshLoaders(ctx, stream);
 }
 
@@ -61,7 +66,8 @@ function parseEventId(id: string): number {
   const decoded = fromGlobalId(id);
   const raw = decoded?.type === 'OrderEvent' ? decoded.id : id;
   const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < 0) {
+  // event ids are a 32-bit integer column on PostgreSQL: a larger one names no event
+  if (!/^\d{1,10}$/.test(raw) || n > MAX_EVENT_ID) {
     throw badUserInput('afterEventId must be the id of an OrderEvent (as returned in events or subscriptions).', 'afterEventId');
   }
   return n;

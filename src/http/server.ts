@@ -11,6 +11,9 @@ import { webhookRoutes } from './webhooks';
 import { attachWebSocketServer } from './websocket';
 import { metricsRoutes } from './metrics';
 import type { Config } from '../config';
+import { Admission } from '../graphql/admission';
+
+const MAX_GRAPHQL_BODY_BYTES = 1024 * 1024;
 
 export interface HttpServer {
   server: Server;
@@ -31,15 +34,19 @@ export async function createHttpServer(
   const app = express();
   app.disable('x-powered-by');
   const server = createServer(app);
-  const websockets = new WebSocketServer({ server, path: '/graphql' });
-  const subscriptions = attachWebSocketServer(websockets, schema, services, logger);
-  const graphql = await createGraphQLHandler(schema, services, server, logger);
+  // a graphql-ws message is a GraphQL request: the same size limit as an HTTP body
+  const websockets = new WebSocketServer({ server, path: '/graphql', maxPayload: MAX_GRAPHQL_BODY_BYTES });
+  const admission = new Admission(schema, services.budget, config.queryMaxCost);
+  const subscriptions = attachWebSocketServer(websockets, schema, services, logger, admission, {
+    subscriptionMaxBacklog: config.subscriptionMaxBacklog,
+  });
+  const graphql = await createGraphQLHandler(schema, services, server, logger, admission);
 
   app.use(healthRoutes(db));
   app.use(metricsRoutes(services, websockets));
   app.use(webhookRoutes(config, services.webhooks, logger));
   for (const routes of extraRoutes) app.use(routes);
-  app.use('/graphql', express.json({ limit: '1mb' }), graphql.middleware);
+  app.use('/graphql', express.json({ limit: MAX_GRAPHQL_BODY_BYTES }), graphql.middleware);
   app.use((_req, res) => {
     res.status(404).json({ error: 'Not found. The API is at /graphql; health at /healthz and /readyz.' });
   });

@@ -35,9 +35,13 @@ import {
   Transaction,
 } from '../types/orders';
 import { Business } from '../types/tenancy';
+import { LIST_CAPS } from '../limits';
 import { withQueryArguments } from '../query-arguments';
 
 const businessArg = (id: string | null | undefined) => (id ? localId(id, 'Business') : null);
+
+/** The last `cap` of a list kept oldest first: the cost estimate counts these lists at their cap. */
+const latest = <T>(list: T[], cap: number): T[] => (list.length > cap ? list.slice(-cap) : list);
 
 @Resolver(() => Order)
 export class OrderResolver {
@@ -144,8 +148,8 @@ export class OrderResolver {
   }
 
   @FieldResolver(() => [OutboundMessage])
-  messages(@Root() order: OrderEntity, @Ctx() ctx: GraphQLContext): Promise<OutboundMessageEntity[]> {
-    return ctx.loaders.messagesOfOrder.load(order.id);
+  async messages(@Root() order: OrderEntity, @Ctx() ctx: GraphQLContext): Promise<OutboundMessageEntity[]> {
+    return latest(await ctx.loaders.messagesOfOrder.load(order.id), LIST_CAPS.messages);
   }
 
   @FieldResolver(() => Payment)
@@ -154,8 +158,8 @@ export class OrderResolver {
   }
 
   @FieldResolver(() => [OrderEvent])
-  events(@Root() order: OrderEntity, @Ctx() ctx: GraphQLContext): Promise<OrderEventEntity[]> {
-    return ctx.loaders.eventsOfOrder.load(order.id);
+  async events(@Root() order: OrderEntity, @Ctx() ctx: GraphQLContext): Promise<OrderEventEntity[]> {
+    return latest(await ctx.loaders.eventsOfOrder.load(order.id), LIST_CAPS.events);
   }
 }
 
@@ -189,8 +193,8 @@ export class PaymentResolver {
   }
 
   @FieldResolver(() => [Transaction])
-  transactions(@Root() payment: PaymentEntity, @Ctx() ctx: GraphQLContext): Promise<TransactionEntity[]> {
-    return ctx.loaders.transactionsOfPayment.load(payment.id);
+  async transactions(@Root() payment: PaymentEntity, @Ctx() ctx: GraphQLContext): Promise<TransactionEntity[]> {
+    return latest(await ctx.loaders.transactionsOfPayment.load(payment.id), LIST_CAPS.transactions);
   }
 }
 

@@ -1,6 +1,7 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { ApiKeyEntity, BusinessEntity, PaymentConfigurationEntity, PhoneNumberEntity } from '../../db/entities';
 import { GraphQLContext, serviceContext } from '../context';
+import { LIST_CAPS } from '../limits';
 import { localId, toGlobalId } from '../global-id';
 import {
   AddPaymentConfigurationInput,
@@ -30,9 +31,10 @@ export class BusinessResolver {
   }
 
   @Authorized()
-  @Query(() => [Business], { description: 'ADMIN sees every business; any other key sees its own' })
-  businesses(@Ctx() ctx: GraphQLContext): Promise<BusinessEntity[]> {
-    return ctx.services.tenancy.businesses(serviceContext(ctx));
+  @Query(() => [Business], { description: 'ADMIN sees every business (the first 1,000); any other key sees its own' })
+  async businesses(@Ctx() ctx: GraphQLContext): Promise<BusinessEntity[]> {
+    // the cost estimate counts this list at its cap (limits.ts)
+    return (await ctx.services.tenancy.businesses(serviceContext(ctx))).slice(0, LIST_CAPS.businesses);
   }
 
   @FieldResolver(() => ID)
@@ -41,13 +43,13 @@ export class BusinessResolver {
   }
 
   @FieldResolver(() => [PhoneNumber])
-  phoneNumbers(@Root() business: BusinessEntity, @Ctx() ctx: GraphQLContext): Promise<PhoneNumberEntity[]> {
-    return ctx.loaders.phoneNumbersOfBusiness.load(business.id);
+  async phoneNumbers(@Root() business: BusinessEntity, @Ctx() ctx: GraphQLContext): Promise<PhoneNumberEntity[]> {
+    return (await ctx.loaders.phoneNumbersOfBusiness.load(business.id)).slice(0, LIST_CAPS.phoneNumbers);
   }
 
   @FieldResolver(() => [PaymentConfiguration])
-  paymentConfigurations(@Root() business: BusinessEntity, @Ctx() ctx: GraphQLContext): Promise<PaymentConfigurationEntity[]> {
-    return ctx.loaders.paymentConfigurationsOfBusiness.load(business.id);
+  async paymentConfigurations(@Root() business: BusinessEntity, @Ctx() ctx: GraphQLContext): Promise<PaymentConfigurationEntity[]> {
+    return (await ctx.loaders.paymentConfigurationsOfBusiness.load(business.id)).slice(0, LIST_CAPS.paymentConfigurations);
   }
 
   @Authorized('ADMIN')
