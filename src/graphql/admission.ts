@@ -104,7 +104,7 @@ export function settleCost(
   };
 }
 
-/** One per field of the answer, every list by its real length: how estimateCost counts. */
+/** One per field and per list element of the answer: how estimateCost counts, with the real lengths. */
 function answerCost(data: unknown, rootCost: number): number {
   if (!data || typeof data !== 'object') return 0;
   let total = 0;
@@ -115,7 +115,7 @@ function answerCost(data: unknown, rootCost: number): number {
 function inner(value: unknown): number {
   if (Array.isArray(value)) {
     let total = 0;
-    for (const element of value) total += inner(element);
+    for (const element of value) total += 1 + inner(element);
     return total;
   }
   if (value && typeof value === 'object') {

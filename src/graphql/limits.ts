@@ -17,7 +17,7 @@ import type { Principal } from '../services/context';
 // No depth limit: the data graph has no cycles (the deepest query, orders → edges → node →
 // payment → transactions → amount → value, is 7 levels). What can grow is the number of fields a
 // query makes the server resolve, so that is what is limited: the cost of a query is one per
-// field, every list multiplied by the most elements it can hold. The same estimate decides
+// field and one per list element, every list at the most elements it can hold. The same estimate decides
 // QUERY_TOO_COMPLEX on both transports and what the per-key budget is charged.
 
 /** A mutation writes and usually calls WhatsApp: it costs this on top of its selection. */
@@ -115,9 +115,10 @@ const estimator: ComplexityEstimator = ({ type, field, args, childComplexity, co
     return own + first * childComplexity;
   }
   if (isList(field)) {
+    // every element is an object (or value) to produce, and a row to read: it counts one too
     const bound = boundOf(type.name, field.name);
     const n = typeof bound === 'function' ? bound(principal) : typeof bound === 'number' ? bound : 1;
-    return own + n * childComplexity;
+    return own + n * (1 + childComplexity);
   }
   return own + childComplexity;
 };

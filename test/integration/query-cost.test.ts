@@ -18,9 +18,9 @@ async function post(s: TestStack, query: string, variables: Record<string, unkno
   return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as any };
 }
 
-/** The answer's size as the gateway counts it: one per field, lists by their real length. */
+/** The answer's size as the gateway counts it: one per field and per list element. */
 function fieldsIn(value: unknown): number {
-  if (Array.isArray(value)) return value.reduce((n: number, v) => n + fieldsIn(v), 0);
+  if (Array.isArray(value)) return value.reduce((n: number, v) => n + 1 + fieldsIn(v), 0);
   if (value && typeof value === 'object') return Object.values(value).reduce((n: number, v) => n + 1 + fieldsIn(v), 0);
   return 0;
 }
@@ -39,13 +39,14 @@ describe('the cost of a query', () => {
     const query = `query($n: Int) { orders(first: $n) { edges { node { items { name } events { type } messages { status } payment { transactions { id } } } } } }`;
     const res = await post(s, query, { n: 10 }, s.shop.keys.OPS);
     expect(res.status).toBe(200);
-    // per order: node 1 + items (1 + 999) + events (1 + 100) + messages (1 + 50) + payment (1 + transactions (1 + 50)) = 1205;
-    // per edge 1 + 1205; the page of 10: 1 + 10 × 1206
-    expect(res.body.extensions.cost.requestedQueryCost).toBe(1 + 10 * 1206);
+    // one per field and per list element: items 1 + 999 × (1 + 1), events 1 + 100 × 2, messages 1 + 50 × 2,
+    // payment 1 + transactions (1 + 50 × 2); node 1 + those = 2404; an edge 1 + 2404 in edges (1);
+    // the page of 10: 1 + 10 × 2406
+    expect(res.body.extensions.cost.requestedQueryCost).toBe(1 + 10 * 2406);
     expect(res.body.extensions.cost.actualQueryCost).toBe(fieldsIn(res.body.data));
     expect(res.body.extensions.cost.actualQueryCost).toBeLessThan(200);
     // the same query with a page of 3 costs what 3 orders can
-    expect((await post(s, query, { n: 3 }, s.shop.keys.OPS)).body.extensions.cost.requestedQueryCost).toBe(1 + 3 * 1206);
+    expect((await post(s, query, { n: 3 }, s.shop.keys.OPS)).body.extensions.cost.requestedQueryCost).toBe(1 + 3 * 2406);
   });
 
   it('refuses a query over the limit before it runs, with the same answer over HTTP and WebSocket', async () => {
@@ -55,18 +56,18 @@ describe('the cost of a query', () => {
     const overWs = await wsOperation(s.t.url, s.shop.keys.MOBILE, { query });
     expect(overHttp.status).toBe(400);
     const expected = {
-      message: expect.stringMatching(/^This query would cost 100301, over the limit of 50000: ask for smaller pages \(first\) or fewer fields/),
+      message: expect.stringMatching(/^This query would cost 200301, over the limit of 50000: ask for smaller pages \(first\) or fewer fields/),
       extensions: { code: 'QUERY_TOO_COMPLEX' },
     };
     expect(overHttp.body.errors).toEqual([expect.objectContaining(expected)]);
     expect(overWs.errors).toEqual([expect.objectContaining(expected)]);
     expect(s.counter.statements.filter((q) => ORDER_READS.test(q))).toEqual([]);
     // a page the limit allows runs, over both
-    const allowed = `{ orders(first: 40) { edges { node { referenceId items { name } } } } }`;
+    const allowed = `{ orders(first: 20) { edges { node { referenceId items { name } } } } }`;
     expect((await post(s, allowed, undefined, s.shop.keys.MOBILE)).body.errors).toBeUndefined();
     const allowedWs = await wsOperation(s.t.url, s.shop.keys.MOBILE, { query: allowed });
     expect(allowedWs.results[0].errors).toBeUndefined();
-    expect(allowedWs.results[0].extensions.cost.requestedQueryCost).toBe(1 + 40 * 1003);
+    expect(allowedWs.results[0].extensions.cost.requestedQueryCost).toBe(1 + 20 * 2003);
   });
 
   it("counts a subscription's selection, per event it would answer", async () => {
@@ -168,14 +169,14 @@ describe('cost budgets per API key', () => {
     const query = `query($ref: String!) { order(referenceId: $ref) { events { type } } }`;
     const res = await post(s, query, { ref }, key);
     const events = res.body.data.order.events.length;
-    // charged 1 + 1 + 100 (events at their cap), cost 1 + 1 + the real events
+    // charged 1 + 1 + 100 × 2 (events at their cap), cost 1 + 1 + 2 a real event
     expect(res.body.extensions.cost).toEqual({
-      requestedQueryCost: 102,
-      actualQueryCost: 2 + events,
-      throttleStatus: expect.objectContaining({ currentlyAvailable: 400 - 2 - events }),
+      requestedQueryCost: 202,
+      actualQueryCost: 2 + 2 * events,
+      throttleStatus: expect.objectContaining({ currentlyAvailable: 400 - 2 - 2 * events }),
     });
     // the next answer starts from the refunded bucket
     const again = await post(s, query, { ref }, key);
-    expect(again.body.extensions.cost.throttleStatus.currentlyAvailable).toBeGreaterThanOrEqual(400 - 2 * (2 + events));
+    expect(again.body.extensions.cost.throttleStatus.currentlyAvailable).toBeGreaterThanOrEqual(400 - 2 * (2 + 2 * events));
   });
 });

@@ -110,13 +110,20 @@ export class OrderResolver {
   @FieldResolver(() => [OrderItem])
   async items(@Root() order: OrderEntity, @Ctx() ctx: GraphQLContext): Promise<OrderItem[]> {
     const items = await ctx.loaders.itemsOfOrder.load(order.id);
+    // up to 999 an order: the amounts are made only when the query asks for them
     return items.map((i) => ({
       retailerId: i.retailerId,
       name: i.name,
-      amount: money(i.amount, order.offset, order.currency),
-      saleAmount: moneyOrNull(i.saleAmount, order.offset, order.currency),
       quantity: i.quantity,
-      total: money((i.saleAmount ?? i.amount) * i.quantity, order.offset, order.currency),
+      get amount() {
+        return money(i.amount, order.offset, order.currency);
+      },
+      get saleAmount() {
+        return moneyOrNull(i.saleAmount, order.offset, order.currency);
+      },
+      get total() {
+        return money((i.saleAmount ?? i.amount) * i.quantity, order.offset, order.currency);
+      },
     }));
   }
 
