@@ -156,6 +156,22 @@ const cases: Case[] = [
   { name: 'HTTP: query is not a string', run: async () => refusedHttp(await http({ query: 42 }), 400, 'BAD_REQUEST') },
   { name: 'HTTP: variables are not an object', run: async () => refusedHttp(await http({ query: '{ viewer { role } }', variables: 'x' }), 400, 'BAD_REQUEST') },
   { name: 'HTTP: a batch (array body)', run: async () => refusedHttp(await http([{ query: '{ viewer { role } }' }] as unknown as Record<string, unknown>), 400, 'BAD_REQUEST') },
+  { name: 'HTTP: operationName that is not a string', run: async () => refusedHttp(await http({ query: '{ viewer { role } }', operationName: 5 }), 400, 'BAD_REQUEST') },
+  { name: 'HTTP: extensions that are not an object', run: async () => refusedHttp(await http({ query: '{ viewer { role } }', extensions: 'x' }), 400, 'BAD_REQUEST') },
+  {
+    name: 'HTTP: an unknown persisted query',
+    run: async () => refusedHttp(await http({ extensions: { persistedQuery: { version: 1, sha256Hash: 'ab'.repeat(32) } } }), 200, 'PERSISTED_QUERY_NOT_FOUND'),
+  },
+  { name: 'HTTP: a document with no operation', run: async () => refusedHttp(await http({ query: 'fragment F on Query { viewer { role } }' }), 400, null) },
+  {
+    name: 'HTTP: JSON nested 100,000 deep',
+    run: async () => refusedHttp(await http(`{"query":"{ viewer { role } }","variables":{"x":${'['.repeat(100_000)}${']'.repeat(100_000)}}}`), 200, null),
+  },
+  {
+    name: 'HTTP: GET with variables that are not JSON',
+    run: async () =>
+      refusedHttp(await http(undefined, { method: 'GET', path: `/graphql?query=${encodeURIComponent('{ viewer { role } }')}&variables=%7Bnope`, headers: { 'apollo-require-preflight': '1' } }), 400, 'BAD_REQUEST'),
+  },
   { name: 'HTTP: body over 1 MB', run: async () => refusedHttp(await http({ query: '{ viewer { role } }', variables: { pad: 'x'.repeat(1_100_000) } }), 413, null, /larger/) },
   { name: 'HTTP: PUT /graphql', run: async () => refusedHttp(await http({ query: '{ viewer { role } }' }, { method: 'PUT' }), 405, 'BAD_REQUEST') },
   {
@@ -304,6 +320,25 @@ const cases: Case[] = [
         s.send(sub);
       });
       expect(closed.code).toBe(4409);
+    },
+  },
+  {
+    name: 'WS: a subscribe whose query is not a string',
+    run: async () => {
+      const init = JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${shop.keys.OPS}` } });
+      const closed = await rawSocket(t.url, async (s) => {
+        s.send(init);
+        await new Promise((r) => s.once('message', r));
+        s.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 42 } }));
+      });
+      expect(closed.code).toBe(4400);
+    },
+  },
+  {
+    name: 'WS: connectionParams authorization that is not a string',
+    run: async () => {
+      const closed = await rawSocket(t.url, (s) => s.send(JSON.stringify({ type: 'connection_init', payload: { authorization: { bearer: shop.keys.OPS } } })));
+      expect(closed.code).toBe(4401);
     },
   },
   { name: 'WS: a message over 1 MB', run: async () => expect((await rawSocket(t.url, (s) => s.send('x'.repeat(1_100_000)))).code).toBe(1009) },
