@@ -23,6 +23,14 @@ describe('idempotency keys (real server, simulator over HTTP)', () => {
 
   const newKey = () => `key-${Math.random().toString(36).slice(2)}`;
   const newRef = (prefix: string) => `${prefix}-${Math.random().toString(36).slice(2, 8)}`;
+  /** A claim of the storefront key without a result, as a request that died leaves it; the key's id. */
+  const leaveClaim = async (key: string, requestHash: string, createdAt: Date, expiresAt: Date) => {
+    const scope = (await stack.t.gateway.services.auth.authenticate(`Bearer ${shop.keys.STOREFRONT}`)).principal!.keyId;
+    await stack.t.gateway.db.transaction((m) =>
+      m.insert(IdempotencyRecordEntity, { id: randomUUID(), scope, key, operation: 'sendOrderDetails', requestHash, response: null, createdAt, expiresAt }),
+    );
+    return scope;
+  };
   const orderCount = async (key = shop.keys.STOREFRONT) =>
     dataOf(await stack.t.gql(`{ orders(first: 100) { edges { cursor } } }`, {}, key)).orders.edges.length;
 
@@ -234,21 +242,10 @@ describe('idempotency keys (real server, simulator over HTTP)', () => {
       const key = newKey();
       const ref = newRef('CR');
       const input = orderInput(shop, { referenceId: ref, idempotencyKey: key });
-      // what a crash between claiming the key and storing the result leaves behind
-      const apiKeyId = (await stack.t.gateway.services.auth.authenticate(`Bearer ${shop.keys.STOREFRONT}`)).principal!.keyId;
+      // what a crash between claiming the key and storing the result leaves behind (a claim written
+      // before leases: its expiresAt a day ahead)
       const tenMinutesAgo = new Date(Date.now() - 10 * 60 * 1000);
-      await stack.t.gateway.db.transaction((m) =>
-        m.insert(IdempotencyRecordEntity, {
-          id: randomUUID(),
-          scope: apiKeyId,
-          key,
-          operation: 'sendOrderDetails',
-          requestHash: 'unknown',
-          response: null,
-          createdAt: tenMinutesAgo,
-          expiresAt: new Date(tenMinutesAgo.getTime() + 24 * 60 * 60 * 1000),
-        }),
-      );
+      await leaveClaim(key, 'unknown', tenMinutesAgo, new Date(tenMinutesAgo.getTime() + 24 * 60 * 60 * 1000));
       const res = await sendOrder(stack.t, input, shop.keys.STOREFRONT);
       expect(res.userErrors).toEqual([]);
       expect(res.order.referenceId).toBe(ref);
@@ -262,20 +259,8 @@ describe('idempotency keys (real server, simulator over HTTP)', () => {
       const key = newKey();
       const ref = newRef('KL');
       const input = orderInput(shop, { referenceId: ref, idempotencyKey: key });
-      const apiKeyId = (await stack.t.gateway.services.auth.authenticate(`Bearer ${shop.keys.STOREFRONT}`)).principal!.keyId;
       // claimed 8 s ago by a request whose lease (renewed while it ran) ran out 2 s ago
-      await stack.t.gateway.db.transaction((m) =>
-        m.insert(IdempotencyRecordEntity, {
-          id: randomUUID(),
-          scope: apiKeyId,
-          key,
-          operation: 'sendOrderDetails',
-          requestHash: hashInput(input),
-          response: null,
-          createdAt: new Date(Date.now() - 8000),
-          expiresAt: new Date(Date.now() - 2000),
-        }),
-      );
+      const apiKeyId = await leaveClaim(key, hashInput(input), new Date(Date.now() - 8000), new Date(Date.now() - 2000));
       const res = await sendOrder(stack.t, input, shop.keys.STOREFRONT);
       expect(res.userErrors).toEqual([]);
       expect(res.order.referenceId).toBe(ref);

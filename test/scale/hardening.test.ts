@@ -2,30 +2,14 @@ import { readFileSync } from 'node:fs';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { createBusiness, TestBusiness } from '../helpers/fixtures';
-import type { TestGateway } from '../helpers/gateway';
 import { eventually, orderInput } from '../helpers/stack';
-import { Cluster, Instance, SCALE_ADMIN_KEY, startCluster } from './cluster';
+import { adminOf, Cluster, Instance, startCluster } from './cluster';
 
 // Hardening under real processes: a gateway SIGKILLed while requests hold idempotency keys, a
 // cost budget shared by two instances through Redis, and what the most expensive query a MOBILE
 // key may send costs the process in memory and the API in latency.
 
 const LIGHT_SEND = `mutation($input: SendOrderDetailsInput!) { sendOrderDetails(input: $input) { order { id referenceId message { status } } userErrors { code message } } }`;
-
-function adminOf(instance: Instance): TestGateway {
-  return {
-    url: instance.url,
-    adminKey: SCALE_ADMIN_KEY,
-    gql: async (query: string, variables?: Record<string, unknown>, key: string | null = SCALE_ADMIN_KEY) => {
-      const res = await fetch(`${instance.url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
-        body: JSON.stringify({ query, variables }),
-      });
-      return { ...((await res.json()) as object), status: res.status };
-    },
-  } as unknown as TestGateway;
-}
 
 async function post(url: string, key: string, query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
   const res = await fetch(`${url}/graphql`, {
