@@ -102,10 +102,28 @@ describe('the cost of a query', () => {
     expect(order.events[99].id).toBe(Buffer.from(`OrderEvent:${stored[stored.length - 1].id}`).toString('base64url'));
   });
 
+  it("pages the operator's businesses, and counts them by that page (a business's own key sees one)", async () => {
+    for (let i = 0; i < 3; i++) await createBusiness(s.t, { name: `Paged ${i}` });
+    const all = dataOf(await s.t.gql(`{ businesses { id } }`)).businesses.map((b: { id: string }) => b.id);
+    expect(all.length).toBeGreaterThanOrEqual(4);
+    const page = `query($first: Int, $after: ID) { businesses(first: $first, after: $after) { id phoneNumbers { phoneNumberId } } }`;
+    const first = await post(s, page, { first: 2 }, s.t.adminKey);
+    expect(first.body.data.businesses.map((b: { id: string }) => b.id)).toEqual(all.slice(0, 2));
+    // 1 + 2 × (element 1 + id 1 + phoneNumbers (1 + 20 × 2))
+    expect(first.body.extensions.cost.requestedQueryCost).toBe(1 + 2 * 43);
+    const next = await post(s, page, { first: 2, after: all[1] }, s.t.adminKey);
+    expect(next.body.data.businesses.map((b: { id: string }) => b.id)).toEqual(all.slice(2, 4));
+    expect((await post(s, page, { first: 1001 }, s.t.adminKey)).body.errors[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'first' } });
+    expect((await post(s, page, { after: 'nope' }, s.t.adminKey)).body.errors[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'after' } });
+    const own = await post(s, page, {}, s.shop.keys.OPS);
+    expect(own.body.data.businesses).toHaveLength(1);
+    expect(own.body.extensions.cost.requestedQueryCost).toBe(1 + 43);
+  });
+
   it('a list added to the schema without a bound stops the gateway at start', () => {
     const schema = buildSchema(`type Query { shipments(first: Int): [Shipment!]! } type Shipment { parcels: [String!]! notes: [String] }`);
     expect(() => assertListBounds(schema)).toThrow(
-      /Lists without a cost bound in src\/graphql\/limits.ts: Query.shipments \(page\), Query.shipments, Shipment.parcels, Shipment.notes$/,
+      /Lists without a cost bound in src\/graphql\/limits.ts: Query.shipments \(page\), Shipment.parcels, Shipment.notes$/,
     );
   });
 });

@@ -1,6 +1,7 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { ApiKeyEntity, BusinessEntity, PaymentConfigurationEntity, PhoneNumberEntity } from '../../db/entities';
 import { GraphQLContext, serviceContext } from '../context';
+import { badUserInput } from '../errors';
 import { LIST_CAPS } from '../limits';
 import { localId, toGlobalId } from '../global-id';
 import {
@@ -31,10 +32,22 @@ export class BusinessResolver {
   }
 
   @Authorized()
-  @Query(() => [Business], { description: 'ADMIN sees every business (the first 1,000); any other key sees its own' })
-  async businesses(@Ctx() ctx: GraphQLContext): Promise<BusinessEntity[]> {
-    // the cost estimate counts this list at its cap (limits.ts)
-    return (await ctx.services.tenancy.businesses(serviceContext(ctx))).slice(0, LIST_CAPS.businesses);
+  @Query(() => [Business], {
+    description:
+      'ADMIN sees every business, a page at a time in creation order (first: at most 1,000; after: the id of the last business of the previous page); any other key sees its own',
+  })
+  async businesses(
+    @Arg('first', () => Int, { nullable: true, defaultValue: LIST_CAPS.businesses }) first: number,
+    @Arg('after', () => ID, { nullable: true }) after: string | null,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<BusinessEntity[]> {
+    if (!Number.isInteger(first) || first < 1 || first > LIST_CAPS.businesses) {
+      throw badUserInput(`first must be from 1 to ${LIST_CAPS.businesses}; page through more with after.`, 'first');
+    }
+    const all = await ctx.services.tenancy.businesses(serviceContext(ctx));
+    const start = after ? all.findIndex((b) => toGlobalId('Business', b.id) === after) + 1 : 0;
+    if (after && start === 0) throw badUserInput('after must be the id of a business of the previous page.', 'after');
+    return all.slice(start, start + first);
   }
 
   @FieldResolver(() => ID)
