@@ -114,7 +114,9 @@ export function eventStream(
  * ends it at once, even while next() is waiting.
  */
 class BoundedQueue implements AsyncIterableIterator<PublishedEvent> {
-  private readonly items: PublishedEvent[] = [];
+  /** waiting events are items[head..]: taking one moves head instead of shifting the array */
+  private items: PublishedEvent[] = [];
+  private head = 0;
   private taker: { resolve: (r: IteratorResult<PublishedEvent>) => void; reject: (e: unknown) => void } | null = null;
   private readonly roomWaiters: Array<() => void> = [];
   private readonly endListeners: Array<() => void> = [];
@@ -126,12 +128,12 @@ class BoundedQueue implements AsyncIterableIterator<PublishedEvent> {
   offer(e: PublishedEvent): void {
     if (this.ended) return;
     if (this.taker) return this.deliver(e);
-    if (this.items.length >= this.options.maxBacklog) return this.fail();
+    if (this.waiting >= this.options.maxBacklog) return this.fail();
     this.items.push(e);
   }
 
   async put(e: PublishedEvent): Promise<void> {
-    while (!this.ended && !this.taker && this.items.length >= this.options.maxBacklog) {
+    while (!this.ended && !this.taker && this.waiting >= this.options.maxBacklog) {
       await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
     }
     this.offer(e);
@@ -155,9 +157,17 @@ class BoundedQueue implements AsyncIterableIterator<PublishedEvent> {
     this.endListeners.push(listener);
   }
 
+  private get waiting(): number {
+    return this.items.length - this.head;
+  }
+
   next(): Promise<IteratorResult<PublishedEvent>> {
-    const e = this.items.shift();
-    if (e) {
+    if (this.waiting > 0) {
+      const e = this.items[this.head++];
+      if (this.head === this.items.length || (this.head >= 1024 && this.head * 2 >= this.items.length)) {
+        this.items = this.items.slice(this.head);
+        this.head = 0;
+      }
       this.roomWaiters.shift()?.();
       return Promise.resolve({ value: e, done: false });
     }
@@ -199,7 +209,8 @@ class BoundedQueue implements AsyncIterableIterator<PublishedEvent> {
   private end(): void {
     if (this.ended) return;
     this.ended = true;
-    this.items.length = 0;
+    this.items = [];
+    this.head = 0;
     for (const wake of this.roomWaiters.splice(0)) wake();
     for (const listener of this.endListeners.splice(0)) listener();
   }
