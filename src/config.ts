@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { isHttpUrl } from './domain/text';
+import { API_KEY_ROLES, type ApiKeyRole } from './domain/types';
+import type { BudgetLimits } from './services/cost-budget';
 
 /**
  * The gateway's configuration, read from the environment once at start. Every problem is reported
@@ -42,6 +44,12 @@ export interface Config {
   /** calls made for one WhatsApp message (or refund) before it is given up as FAILED */
   outboxMaxAttempts: number;
   maxWebhookBytes: number;
+  /** the most a single GraphQL operation may cost (QUERY_TOO_COMPLEX above it), on both transports */
+  queryMaxCost: number;
+  /** each API key's bucket of query cost, per role (null: no budget) */
+  costBudgets: Record<ApiKeyRole, BudgetLimits | null>;
+  /** a subscriber this many events behind is cut off (close code 4413) */
+  subscriptionMaxBacklog: number;
   logLevel: string;
 }
 
@@ -83,6 +91,28 @@ const integer = (name: string, min: number, max: number, example: string) =>
 const databaseUrl = optionalText.refine((v) => v === undefined || /^(sqlite:.+|postgres(ql)?:\/\/.+)$/.test(v), {
   message: 'DATABASE_URL must be sqlite:<path> (e.g. sqlite:./data/gateway.sqlite) or postgres://user@host:5432/db',
 });
+
+/**
+ * Default QUERY_MAX_COST: one per field of the answer, so about 1-2 MB of JSON at most (a field
+ * is 20-40 bytes), every list counted as its largest size (src/graphql/limits.ts).
+ */
+export const DEFAULT_MAX_QUERY_COST = 50_000;
+
+/**
+ * Default budgets: a bucket holds several of the largest queries (so a burst is never refused for
+ * its size alone) and refills at a rate an instance serves many times over (see README).
+ */
+export const DEFAULT_COST_BUDGETS: Record<ApiKeyRole, BudgetLimits> = {
+  ADMIN: { max: 1_000_000, perSecond: 100_000 },
+  STOREFRONT: { max: 500_000, perSecond: 50_000 },
+  OPS: { max: 500_000, perSecond: 50_000 },
+  MOBILE: { max: 100_000, perSecond: 10_000 },
+};
+
+const budget = (role: ApiKeyRole) =>
+  optionalText.refine((v) => v === undefined || /^(off|\d{1,12}:\d{1,12})$/.test(v), {
+    message: `COST_BUDGET_${role} must be <bucket size>:<refill per second>, e.g. ${DEFAULT_COST_BUDGETS[role].max}:${DEFAULT_COST_BUDGETS[role].perSecond}, or off`,
+  });
 
 const envSchema = z.object({
   NODE_ENV: optionalText,
@@ -126,6 +156,12 @@ const envSchema = z.object({
   RELAY_POLL_MS: integer('RELAY_POLL_MS', 10, 600000, '1000'),
   OUTBOX_MAX_ATTEMPTS: integer('OUTBOX_MAX_ATTEMPTS', 1, 1000, '12'),
   MAX_WEBHOOK_BYTES: integer('MAX_WEBHOOK_BYTES', 1024, 10485760, '1048576'),
+  QUERY_MAX_COST: integer('QUERY_MAX_COST', 100, 10_000_000, String(DEFAULT_MAX_QUERY_COST)),
+  COST_BUDGET_ADMIN: budget('ADMIN'),
+  COST_BUDGET_STOREFRONT: budget('STOREFRONT'),
+  COST_BUDGET_OPS: budget('OPS'),
+  COST_BUDGET_MOBILE: budget('MOBILE'),
+  SUBSCRIPTION_MAX_BACKLOG: integer('SUBSCRIPTION_MAX_BACKLOG', 10, 1_000_000, '10000'),
   LOG_LEVEL: optionalText.refine(
     (v) => v === undefined || ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(v),
     { message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent' },
@@ -174,6 +210,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
     if (!e.WHATSAPP_VERIFY_TOKEN) missing('WHATSAPP_VERIFY_TOKEN', "Meta's webhook verification handshake needs it");
   }
+  const queryMaxCost = e.QUERY_MAX_COST !== undefined ? Number(e.QUERY_MAX_COST) : DEFAULT_MAX_QUERY_COST;
+  const costBudgets = {} as Record<ApiKeyRole, BudgetLimits | null>;
+  for (const role of API_KEY_ROLES) {
+    const raw = e[`COST_BUDGET_${role}`];
+    if (raw === 'off') {
+      costBudgets[role] = null;
+      continue;
+    }
+    const defaults = DEFAULT_COST_BUDGETS[role];
+    // a default bucket grows with a raised QUERY_MAX_COST; a bucket set by hand is checked against it
+    const limits = raw
+      ? { max: Number(raw.split(':')[0]), perSecond: Number(raw.split(':')[1]) }
+      : { max: Math.max(defaults.max, queryMaxCost), perSecond: defaults.perSecond };
+    if (limits.max < queryMaxCost) {
+      problems.push(
+        `COST_BUDGET_${role}'s bucket (${limits.max}) must hold at least QUERY_MAX_COST (${queryMaxCost}), or the largest allowed query could never run`,
+      );
+    }
+    if (limits.perSecond < 1) problems.push(`COST_BUDGET_${role}'s refill per second must be at least 1`);
+    costBudgets[role] = limits;
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const isSqlite = databaseUrl.startsWith('sqlite:');
@@ -205,6 +262,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     relayPollMs: e.RELAY_POLL_MS !== undefined ? Number(e.RELAY_POLL_MS) : 1000,
     outboxMaxAttempts: e.OUTBOX_MAX_ATTEMPTS !== undefined ? Number(e.OUTBOX_MAX_ATTEMPTS) : 12,
     maxWebhookBytes: e.MAX_WEBHOOK_BYTES !== undefined ? Number(e.MAX_WEBHOOK_BYTES) : 1048576,
+    queryMaxCost,
+    costBudgets,
+    subscriptionMaxBacklog: e.SUBSCRIPTION_MAX_BACKLOG !== undefined ? Number(e.SUBSCRIPTION_MAX_BACKLOG) : 10_000,
     logLevel: e.LOG_LEVEL ?? 'info',
   };
 }

@@ -176,6 +176,7 @@ export async function startGateway(
         await services.expiry.stop();
         await server.close();
         await services.events.close();
+        await services.budget.close();
         await simulator?.stop();
         await db.close();
       },

@@ -6,6 +6,7 @@
 const { BenchFailure, READ_PAGE, TYPENAME, SECRETS, SEED, gql, requireDist, sleep, cursorOf } = require('../lib/common');
 const { cannon, interleaved } = require('../lib/load');
 const { entry } = require('../lib/results');
+const { BENCH_LIMITS } = require('../lib/gateway');
 
 async function read(ctx) {
   const { gateway, opts, log } = ctx;
@@ -85,6 +86,7 @@ async function statements(ctx) {
     // background workers poll once at start, then stay quiet while statements are counted
     RELAY_POLL_MS: '600000',
     LOG_LEVEL: 'silent',
+    ...BENCH_LIMITS,
   });
   const gw = await startGateway(config, createLogger('silent'), { database: { logger: counter } });
   const key = SEED.businessA.keys.STOREFRONT.secret;

@@ -8,6 +8,8 @@ import { fromGlobalId } from './global-id';
 import { Loaders } from './loaders';
 import { checkSubscriptionText } from './text-arguments';
 
+const DEFAULT_MAX_BACKLOG = 10_000;
+
 /**
  * The subscribe half of every subscription: checks the caller, then streams its events. Each
  * event gets fresh DataLoaders, so field resolvers read the data as it is after that event (a
@@ -25,11 +27,13 @@ export function subscribe(
   }
   checkSubscriptionText(filter);
   const afterEventId = filter.afterEventId != null ? parseEventId(filter.afterEventId) : null;
-  const stream = eventStream(ctx.services.db, ctx.services.events, { principal, requestId: ctx.requestId }, {
-    referenceId: filter.referenceId,
-    types: filter.types,
-    afterEventId,
-  });
+  const stream = eventStream(
+    ctx.services.db,
+    ctx.services.events,
+    { principal, requestId: ctx.requestId },
+    { referenceId: filter.referenceId, types: filter.types, afterEventId },
+    ctx.stream ?? { maxBacklog: DEFAULT_MAX_BACKLOG },
+  );
   return withFreshLoaders(ctx, stream);
 }
 
@@ -64,7 +68,7 @@ function parseEventId(id: string): number {
   const decoded = fromGlobalId(id);
   const raw = decoded?.type === 'OrderEvent' ? decoded.id : id;
   const n = Number(raw);
-  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n > MAX_EVENT_ID) {
+  if (!/^\d{1,10}$/.test(raw) || n > MAX_EVENT_ID) {
     throw badUserInput('afterEventId must be the id of an OrderEvent (as returned in events or subscriptions).', 'afterEventId');
   }
   return n;

@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import type { RequestHandler } from 'express';
 import type { GraphQLSchema } from 'graphql';
+import { settleCost, type Admission, type CostReport } from '../graphql/admission';
 import type { GraphQLContext } from '../graphql/context';
-import { complexityPlugin } from '../graphql/limits';
+import { formatError } from '../graphql/faults';
+import { MAX_DOCUMENT_TOKENS } from '../graphql/limits';
 import { Loaders } from '../graphql/loaders';
 import type { Logger } from '../logger';
 import type { Services } from '../services';
@@ -23,6 +25,7 @@ export async function createGraphQLHandler(
   services: Services,
   httpServer: Server,
   logger: Logger,
+  admission: Admission,
 ): Promise<GraphQLHandler> {
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
@@ -30,9 +33,10 @@ export async function createGraphQLHandler(
     includeStacktraceInErrorResponses: false,
     // main.ts owns the signals: it stops the workers first, then this server
     stopOnTerminationSignals: false,
+    parseOptions: { maxTokens: MAX_DOCUMENT_TOKENS },
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
-      complexityPlugin(schema),
+      admissionPlugin(admission, services),
       // Every answer is private to its API key, so HTTP cache hints have nothing to say; the
       // plugin Apollo installs by default would still wrap every field of every response.
       ApolloServerPluginCacheControlDisabled(),
@@ -43,15 +47,8 @@ export async function createGraphQLHandler(
       warn: (m) => logger.warn(m),
       error: (m) => logger.error(m),
     },
-    formatError: (formatted, error) => {
-      const code = formatted.extensions?.code;
-      if (code === 'INTERNAL_SERVER_ERROR') {
-        // faults are logged in full here and answered without internals
-        logger.error({ err: error }, 'unexpected error while answering a GraphQL request');
-        return { ...formatted, message: 'Internal error; it has been logged. Retry later or contact the operator.' };
-      }
-      return formatted;
-    },
+    // faults are logged in full there and answered without internals; client errors pass as they are
+    formatError: (formatted, error) => formatError(formatted, error, logger, 'http'),
   });
   await apollo.start();
   const middleware = expressMiddleware(apollo, {
@@ -69,4 +66,38 @@ export async function createGraphQLHandler(
     },
   });
   return { middleware, stop: () => apollo.stop() };
+}
+
+/**
+ * The HTTP side of the admission gate (src/graphql/admission.ts): after Apollo parsed, validated and
+ * resolved the operation, and before anything runs. Apollo reports invalid variables itself (400
+ * BAD_USER_INPUT, graphql's messages) when execution starts, so they are left to it. Every answer
+ * to an admitted operation reports its cost and the caller's bucket in extensions.cost.
+ */
+function admissionPlugin(admission: Admission, services: Services): ApolloServerPlugin<GraphQLContext> {
+  return {
+    async requestDidStart() {
+      let cost: CostReport | null = null;
+      return {
+        async didResolveOperation({ request, document, operation, contextValue }) {
+          if (!operation) return; // Apollo answers an unknown operationName (400)
+          const admitted = await admission.admit({
+            document,
+            operation,
+            variables: request.variables,
+            principal: contextValue.principal,
+            transport: 'http',
+          });
+          if ('cost' in admitted) cost = admitted.cost;
+        },
+        async willSendResponse({ response, operation, contextValue }) {
+          if (cost && operation && response.body.kind === 'single') {
+            const result = response.body.singleResult;
+            const settled = settleCost(services.budget, contextValue.principal, cost, operation, result.data);
+            result.extensions = { ...result.extensions, cost: settled };
+          }
+        },
+      };
+    },
+  };
 }

@@ -12,6 +12,9 @@ import { webhookRoutes } from './webhooks';
 import { attachWebSocketServer } from './websocket';
 import { metricsRoutes } from './metrics';
 import type { Config } from '../config';
+import { Admission } from '../graphql/admission';
+
+const MAX_GRAPHQL_BODY_BYTES = 1024 * 1024;
 
 export interface HttpServer {
   server: Server;
@@ -33,19 +36,23 @@ export async function createHttpServer(
   app.disable('x-powered-by');
   const server = createServer(app);
   // noServer: the WebSocket server only gets upgrades; errors of the HTTP server (a port already in
-  // use) stay the HTTP server's, reported once by listen() instead of also through graphql-ws
-  const websockets = new WebSocketServer({ noServer: true, path: '/graphql' });
+  // use) stay the HTTP server's, reported once by listen() instead of also through graphql-ws.
+  // A graphql-ws message is a GraphQL request: the same size limit as an HTTP body.
+  const websockets = new WebSocketServer({ noServer: true, path: '/graphql', maxPayload: MAX_GRAPHQL_BODY_BYTES });
   server.on('upgrade', (req, socket, head) => {
     websockets.handleUpgrade(req, socket, head, (ws) => websockets.emit('connection', ws, req));
   });
-  const subscriptions = attachWebSocketServer(websockets, schema, services, logger);
-  const graphql = await createGraphQLHandler(schema, services, server, logger);
+  const admission = new Admission(schema, services.budget, config.queryMaxCost);
+  const subscriptions = attachWebSocketServer(websockets, schema, services, logger, admission, {
+    subscriptionMaxBacklog: config.subscriptionMaxBacklog,
+  });
+  const graphql = await createGraphQLHandler(schema, services, server, logger, admission);
 
   app.use(healthRoutes(db));
   app.use(metricsRoutes(services, websockets));
   app.use(webhookRoutes(config, services.webhooks, logger));
   for (const routes of extraRoutes) app.use(routes);
-  app.use('/graphql', express.json({ limit: '1mb' }), graphql.middleware);
+  app.use('/graphql', express.json({ limit: MAX_GRAPHQL_BODY_BYTES }), graphql.middleware);
   app.use(dashboardRoutes());
   app.use((_req, res) => {
     res.status(404).json({ error: 'Not found. The API is at /graphql, the ops dashboard at /dashboard; health at /healthz and /readyz.' });

@@ -50,7 +50,8 @@ export function webhookRoutes(
           { appSecret: config.whatsappAppSecret, webhookToken: config.whatsappWebhookToken, dialog360Secret: config.dialog360WebhookSecret },
         );
         if (!auth.ok) {
-          logger.warn({ reason: auth.reason, bytes: raw.length }, 'webhook refused: not authenticated');
+          // the sender's mistake (or a probe), not a fault here: info, so it cannot flood the error log
+          logger.info({ reason: auth.reason, bytes: raw.length }, 'webhook refused: not authenticated');
           res.status(401).json({ error: `webhook not authenticated: ${auth.reason}` });
           return;
         }

@@ -71,6 +71,7 @@ type Topics = {
  */
 export class EventBus {
   private readonly local = new EventEmitter();
+  private readonly listeners = new Set<(event: PublishedEvent) => void>();
   private readonly pubSub: PubSub<Topics>;
   private readonly redis: Redis[] = [];
   private readonly loops: Promise<void>[] = [];
@@ -96,7 +97,7 @@ export class EventBus {
     } else {
       this.pubSub = createPubSub<Topics>();
     }
-    this.pump('order-events', (e) => this.local.emit('event', hydrate(e)));
+    this.pump('order-events', (e) => this.deliver(hydrate(e)));
     this.pump('api-key-revoked', (e) => this.local.emit('revoked', e.keyId));
   }
 
@@ -139,9 +140,26 @@ export class EventBus {
     this.pubSub.publish('api-key-revoked', { keyId });
   }
 
+  /**
+   * Hands one event to every subscriber of this instance, each on its own: a subscriber that
+   * throws is logged and the others still get the event (an EventEmitter would stop at the first
+   * that throws).
+   */
+  private deliver(event: PublishedEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (err) {
+        this.logger.error({ err, eventId: event.id }, 'a subscriber failed while receiving an event');
+      }
+    }
+  }
+
   onEvent(listener: (event: PublishedEvent) => void): () => void {
-    this.local.on('event', listener);
-    return () => this.local.off('event', listener);
+    // a wrapper per registration, so one function registered twice is two subscribers
+    const registration = (event: PublishedEvent) => listener(event);
+    this.listeners.add(registration);
+    return () => this.listeners.delete(registration);
   }
 
   onKeyRevoked(listener: (keyId: string) => void): () => void {
@@ -150,7 +168,7 @@ export class EventBus {
   }
 
   get subscriberCount(): number {
-    return this.local.listenerCount('event');
+    return this.listeners.size;
   }
 
   async close(): Promise<void> {

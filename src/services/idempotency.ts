@@ -6,13 +6,21 @@ import { IdempotencyRecordEntity } from '../db/entities';
 import { userError } from '../domain/errors';
 import type { UserError } from '../domain/types';
 import type { ServiceContext } from './context';
+import { Refusal } from './refusals';
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+/** How long a concurrent duplicate waits for the first request before it is told to retry later. */
 const WAIT_FOR_FIRST_MS = 30_000;
 /**
- * A claim still without a result after this long belongs to a request that died with its process
- * (a crash or kill between claim and result): the key is taken over instead of blocking every
- * retry for a day. Far longer than a request can run (two upstream calls at the longest timeout).
+ * While its request runs, a claim holds the key for this long, renewed every CLAIM_RENEW_MS: a
+ * claim that stopped being renewed belongs to a request that died with its process (SIGKILL, a
+ * crash), and the next request with the key takes it over within seconds.
+ */
+export const CLAIM_LEASE_MS = 6_000;
+const CLAIM_RENEW_MS = 2_000;
+/**
+ * Claims from before leases (their expiresAt is a day ahead) count as abandoned after this long:
+ * far longer than a request can run (two upstream calls at the longest timeout).
  */
 export const ABANDONED_CLAIM_MS = 5 * 60 * 1000;
 
@@ -22,14 +30,35 @@ export interface StoredResult {
   userErrors: UserError[];
 }
 
+/** The first request with this key is alive and still running: the client retries later. */
+export class IdempotencyKeyBusy extends Refusal {
+  constructor(key: string, waitedMs: number) {
+    super(
+      'IDEMPOTENCY_KEY_IN_USE',
+      `The first request with idempotency key ${JSON.stringify(key)} is still running after ${waitedMs / 1000} s; ` +
+        'retry later with the same key to get its result.',
+    );
+  }
+}
+
 /**
  * Idempotency keys (input field or Idempotency-Key header), scoped to the API key that sent them.
- * The first request with a key claims it by inserting a row (a unique index settles races); a
- * concurrent duplicate waits for the first to finish and replays its result; the same key with
- * another input, or on another operation, is IDEMPOTENCY_KEY_REUSED. Records are kept 24 hours.
+ * The first request with a key claims it by inserting a row (a unique index settles races) and
+ * holds it with a lease it renews while it runs; a concurrent duplicate waits for its result and
+ * replays it, or takes the key over when the lease ran out (the first request died: its work is
+ * done again, which the operations make safe: a stored order is found again by its referenceId and
+ * content, a status already set is a no-op). The same key with another input, or on another
+ * operation, is IDEMPOTENCY_KEY_REUSED. Results are kept 24 hours from the claim.
  */
 export class IdempotencyService {
-  constructor(private readonly db: Database) {}
+  private readonly timing: { leaseMs: number; renewMs: number; waitMs: number };
+
+  constructor(
+    private readonly db: Database,
+    timing: Partial<{ leaseMs: number; renewMs: number; waitMs: number }> = {},
+  ) {
+    this.timing = { leaseMs: CLAIM_LEASE_MS, renewMs: CLAIM_RENEW_MS, waitMs: WAIT_FOR_FIRST_MS, ...timing };
+  }
 
   async run(
     ctx: ServiceContext,
@@ -45,76 +74,90 @@ export class IdempotencyService {
     }
     const requestHash = hashInput(input);
     const scope = ctx.principal.keyId;
-    const now = new Date();
+    const deadline = Date.now() + this.timing.waitMs;
 
-    const claimed = await this.claim(scope, key, operation, requestHash, now);
-    if (!claimed) {
-      const first = await this.waitForFirst(scope, key);
-      if (!first || first.operation !== operation || first.requestHash !== requestHash) {
+    for (;;) {
+      const claim = await this.claim(scope, key, operation, requestHash);
+      if (claim) return this.runClaimed(claim, work);
+      const first = await this.db.manager.findOneBy(IdempotencyRecordEntity, { scope, key });
+      if (!first) continue; // the first request failed and freed the key: claim it
+      if (first.operation !== operation || first.requestHash !== requestHash) {
         return reject(
           userError(
             'IDEMPOTENCY_KEY_REUSED',
-            `This idempotency key was already used with a different ${first?.operation !== operation ? 'operation' : 'input'}; use a new key for a new request.`,
+            `This idempotency key was already used with a different ${first.operation !== operation ? 'operation' : 'input'}; use a new key for a new request.`,
             ['input', 'idempotencyKey'],
           ),
         );
       }
-      if (first.response === null) {
-        // a fault, not an outcome: the client retries later with the same key
-        throw new Error(
-          `The first request with idempotency key ${JSON.stringify(key)} is still running after ${WAIT_FOR_FIRST_MS} ms; ` +
-            'retry later with the same key.',
-        );
-      }
-      return JSON.parse(first.response) as StoredResult;
+      if (first.response !== null) return JSON.parse(first.response) as StoredResult;
+      if (abandoned(first, Date.now())) continue; // its holder died: the next claim takes it over
+      if (Date.now() > deadline) throw new IdempotencyKeyBusy(key, this.timing.waitMs);
+      await new Promise((r) => setTimeout(r, 25));
     }
+  }
+
+  private async runClaimed(claim: IdempotencyRecordEntity, work: () => Promise<StoredResult>): Promise<StoredResult> {
+    const renew = setInterval(() => {
+      // a renewal that fails (database busy) only shortens the lease; the next one catches up
+      this.db
+        .transaction((m) =>
+          m.update(IdempotencyRecordEntity, { id: claim.id, response: IsNull() }, { expiresAt: new Date(Date.now() + this.timing.leaseMs) }),
+        )
+        .catch(() => undefined);
+    }, this.timing.renewMs);
     try {
       const result = await work();
+      // kept a day from the claim; a claim taken over meanwhile (this request was presumed dead)
+      // matches nothing here, and the request that took it over stores its own, equal, result
       await this.db.transaction((m) =>
-        m.update(IdempotencyRecordEntity, { scope, key }, { response: JSON.stringify(result) }),
+        m.update(
+          IdempotencyRecordEntity,
+          { id: claim.id },
+          { response: JSON.stringify(result), expiresAt: new Date(claim.createdAt.getTime() + IDEMPOTENCY_TTL_MS) },
+        ),
       );
       return result;
     } catch (err) {
       // a fault is not a result: free the key so the client can retry
-      await this.db.transaction((m) => m.delete(IdempotencyRecordEntity, { scope, key }));
+      await this.db.transaction((m) => m.delete(IdempotencyRecordEntity, { id: claim.id })).catch(() => undefined);
       throw err;
+    } finally {
+      clearInterval(renew);
     }
   }
 
-  private async claim(scope: string, key: string, operation: string, requestHash: string, now: Date): Promise<boolean> {
+  /** Inserts the claim row, after clearing an expired record or an abandoned claim of this key. */
+  private async claim(scope: string, key: string, operation: string, requestHash: string): Promise<IdempotencyRecordEntity | null> {
+    const now = new Date();
     await this.db.transaction(async (m) => {
       await m.delete(IdempotencyRecordEntity, { scope, key, expiresAt: LessThan(this.db.param(now) as Date) });
       const abandonedBefore = new Date(now.getTime() - ABANDONED_CLAIM_MS);
       await m.delete(IdempotencyRecordEntity, { scope, key, response: IsNull(), createdAt: LessThan(this.db.param(abandonedBefore) as Date) });
     });
+    const claim = Object.assign(new IdempotencyRecordEntity(), {
+      id: randomUUID(),
+      scope,
+      key,
+      operation,
+      requestHash,
+      response: null,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + this.timing.leaseMs),
+    });
     try {
-      await this.db.transaction((m) =>
-        m.insert(IdempotencyRecordEntity, {
-          id: randomUUID(),
-          scope,
-          key,
-          operation,
-          requestHash,
-          response: null,
-          createdAt: now,
-          expiresAt: new Date(now.getTime() + IDEMPOTENCY_TTL_MS),
-        }),
-      );
-      return true;
+      await this.db.transaction((m) => m.insert(IdempotencyRecordEntity, claim));
+      return claim;
     } catch (err) {
-      if (isUniqueViolation(err)) return false;
+      if (isUniqueViolation(err)) return null;
       throw err;
     }
   }
+}
 
-  private async waitForFirst(scope: string, key: string): Promise<IdempotencyRecordEntity | null> {
-    const deadline = Date.now() + WAIT_FOR_FIRST_MS;
-    for (;;) {
-      const row = await this.db.manager.findOneBy(IdempotencyRecordEntity, { scope, key });
-      if (!row || row.response !== null || Date.now() > deadline) return row;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
+/** A claim without a result whose holder stopped renewing it. */
+function abandoned(record: IdempotencyRecordEntity, now: number): boolean {
+  return record.response === null && (record.expiresAt.getTime() < now || record.createdAt.getTime() < now - ABANDONED_CLAIM_MS);
 }
 
 function reject(error: UserError): StoredResult {

@@ -2,6 +2,7 @@ import type { Config } from '../config';
 import type { Database } from '../db/database';
 import type { Logger } from '../logger';
 import { AuthService } from './auth';
+import { CostBudget } from './cost-budget';
 import { Directory } from './directory';
 import { EventBus } from './events';
 import { IdempotencyService } from './idempotency';
@@ -21,6 +22,7 @@ import { ReconciliationService } from './reconciliation';
 export interface Services {
   db: Database;
   auth: AuthService;
+  budget: CostBudget;
   tenancy: TenancyService;
   nodes: NodeService;
   events: EventBus;
@@ -59,6 +61,7 @@ export function createServices(config: Config, db: Database, logger: Logger): Se
   return {
     db,
     auth: new AuthService(db, config.adminApiKey, events),
+    budget: new CostBudget(config.costBudgets, logger, config.redisUrl ? { url: config.redisUrl, prefix: config.redisPrefix } : null),
     tenancy: new TenancyService(db, config.secretsKey, events),
     nodes: new NodeService(db),
     events,

@@ -15,6 +15,10 @@ import { isHttpUrl } from '../domain/text';
 import type { ApiKeyRole, PaymentGateway, UpstreamProvider, UserError } from '../domain/types';
 import { canSeeBusiness, ServiceContext } from './context';
 import type { EventBus } from './events';
+import { InvalidQueryArgument } from './invalid-query-argument';
+
+/** the most businesses one page of `businesses` holds (ADMIN) */
+export const MAX_BUSINESSES_PAGE = 1000;
 
 export interface CreateBusinessRequest {
   name: string;
@@ -222,13 +226,24 @@ export class TenancyService {
     return { role, business };
   }
 
-  async businesses(ctx: ServiceContext): Promise<BusinessEntity[]> {
-    if (ctx.principal.role === 'ADMIN') {
-      return this.db.manager.find(BusinessEntity, { order: { createdAt: 'ASC', id: 'ASC' } });
+  /**
+   * ADMIN: a page of every business in creation order, after the business `after` (its local id);
+   * any other key: its own business. Throws InvalidQueryArgument for a page the caller must fix.
+   */
+  async businesses(ctx: ServiceContext, first: number, after: string | null): Promise<BusinessEntity[]> {
+    if (ctx.principal.role !== 'ADMIN') {
+      return ctx.principal.businessId ? this.db.manager.find(BusinessEntity, { where: { id: ctx.principal.businessId } }) : [];
     }
-    return ctx.principal.businessId
-      ? this.db.manager.find(BusinessEntity, { where: { id: ctx.principal.businessId } })
-      : [];
+    if (!Number.isInteger(first) || first < 1 || first > MAX_BUSINESSES_PAGE) {
+      throw new InvalidQueryArgument('first', `first must be from 1 to ${MAX_BUSINESSES_PAGE}; page through more with after.`);
+    }
+    const q = this.db.manager.createQueryBuilder(BusinessEntity, 'b');
+    if (after !== null) {
+      const last = after ? await this.db.manager.findOne(BusinessEntity, { where: { id: after } }) : null;
+      if (!last) throw new InvalidQueryArgument('after', 'after must be the id of a business of the previous page.');
+      q.where('(b.createdAt, b.id) > (:at, :id)', { at: this.db.param(last.createdAt), id: last.id });
+    }
+    return q.orderBy('b.createdAt', 'ASC').addOrderBy('b.id', 'ASC').limit(first).getMany();
   }
 
   async business(ctx: ServiceContext, id: string): Promise<BusinessEntity | null> {

@@ -1,6 +1,6 @@
 import { loadConfig, Config } from '../../src/config';
 import { Gateway, GatewayOptions, startGateway } from '../../src/gateway';
-import { createLogger } from '../../src/logger';
+import { createLogger, type Logger } from '../../src/logger';
 import { createTestDatabase, TestDatabase } from './database';
 
 export interface GraphQLResponse<T = any> {
@@ -24,7 +24,7 @@ export interface TestGateway {
  * A real gateway on a real port and a real database file (or a fresh PostgreSQL database),
  * talked to over HTTP like any client would.
  */
-export async function startTestGateway(env: Record<string, string> = {}, options: GatewayOptions = {}): Promise<TestGateway> {
+export async function startTestGateway(env: Record<string, string> = {}, options: GatewayOptions & { logger?: Logger } = {}): Promise<TestGateway> {
   const database = await createTestDatabase();
   const configFor = (extra: Record<string, string>): Config =>
     loadConfig({
@@ -38,7 +38,8 @@ export async function startTestGateway(env: Record<string, string> = {}, options
       ...env,
       ...extra,
     });
-  let gateway = await startGateway(configFor({}), createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), options);
+  const logger = () => options.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  let gateway = await startGateway(configFor({}), logger(), options);
   const t: TestGateway = {
     gateway,
     database,
@@ -63,7 +64,7 @@ export async function startTestGateway(env: Record<string, string> = {}, options
     },
     async restart(extra = {}) {
       await gateway.stop();
-      gateway = await startGateway(configFor(extra), createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), options);
+      gateway = await startGateway(configFor(extra), logger(), options);
       t.gateway = gateway;
     },
     async stop() {
@@ -78,4 +79,24 @@ export async function startTestGateway(env: Record<string, string> = {}, options
 export function dataOf<T = any>(res: GraphQLResponse<T>): T {
   if (res.errors?.length) throw new Error(`unexpected GraphQL errors: ${JSON.stringify(res.errors)}`);
   return res.data as T;
+}
+
+export interface LogLine {
+  level: number;
+  msg: string;
+  err?: { message: string; stack?: string };
+  [field: string]: unknown;
+}
+
+/** A logger that keeps what the gateway logs (down to debug), to assert what is logged and at which level. */
+export function captureLogger(): { logger: Logger; lines: LogLine[]; errors(): LogLine[]; clear(): void } {
+  const lines: LogLine[] = [];
+  const logger = createLogger('debug', { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) });
+  return {
+    logger,
+    lines,
+    /** error level and above (pino: error 50, fatal 60) */
+    errors: () => lines.filter((l) => l.level >= 50),
+    clear: () => void lines.splice(0),
+  };
 }

@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import type { Logger as TypeOrmLogger } from 'typeorm';
 import { WhatsAppSimulator } from '../../src/sandbox/simulator';
+import type { Logger } from '../../src/logger';
 import { startTestGateway, TestGateway } from './gateway';
 import { createBusiness, TestBusiness } from './fixtures';
 
@@ -39,7 +40,7 @@ export interface TestStack {
  * The gateway as in production (not sandbox), talking over real HTTP to our WhatsApp simulator,
  * with fast retry timings so backoff paths run in milliseconds.
  */
-export async function startTestStack(env: Record<string, string> = {}): Promise<TestStack> {
+export async function startTestStack(env: Record<string, string> = {}, options: { logger?: Logger } = {}): Promise<TestStack> {
   const sim = new WhatsAppSimulator({ timeoutHoldMs: 1500, webhookDelayMs: 5 });
   await sim.start(0);
   const counter = new StatementCounter();
@@ -61,7 +62,7 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
       OUTBOX_MAX_ATTEMPTS: '1000',
       ...env,
     },
-    { database: { logger: counter } },
+    { database: { logger: counter }, logger: options.logger },
   );
   const shop = await createBusiness(t, { name: 'Stack Shop' });
   return {

@@ -34,7 +34,7 @@ describe('health and readiness', () => {
     const res = await fetch(`${t.url}/graphql?query=${q}`, {
       headers: { authorization: `Bearer ${t.adminKey}`, 'apollo-require-preflight': 'true' },
     });
-    expect(await res.json()).toEqual({ data: { viewer: { role: 'ADMIN' } } });
+    expect(((await res.json()) as { data: unknown }).data).toEqual({ viewer: { role: 'ADMIN' } });
   });
 
   it('answers errors without stack traces or paths of the server', async () => {
@@ -84,30 +84,6 @@ describe('start-up on a port already taken', () => {
       errors.mockRestore();
       await first.stop();
     }
-  });
-});
-
-describe('query limits', () => {
-  let t: TestGateway;
-  beforeAll(async () => {
-    t = await startTestGateway();
-  });
-  afterAll(() => t.stop());
-
-  it('refuses a query whose pages multiply past the cost limit, and says what to do', async () => {
-    const page = (alias: string) =>
-      `${alias}: orders(first: 100) { edges { node { id referenceId status total { formatted } items { name quantity amount { formatted } total { formatted } } payment { status transactions { id status } } events { id type } messages { id status } } } }`;
-    expect((await t.gql(`{ ${page('a')} }`)).errors).toBeUndefined();
-    const res = await t.gql(`{ ${Array.from({ length: 30 }, (_, i) => page(`p${i}`)).join(' ')} }`);
-    expect(res.errors?.[0].extensions?.code).toBe('QUERY_TOO_COMPLEX');
-    expect(res.errors?.[0].message).toMatch(/over the limit of 50000: ask for smaller pages \(first\) or fewer fields/);
-  });
-
-  it('takes page sizes from variables too', async () => {
-    const q = `query($n: Int) { a: orders(first: $n) { edges { node { id items { name } events { id } } } } b: orders(first: $n) { edges { node { id items { name } events { id } } } } }`;
-    expect((await t.gql(q, { n: 10 })).errors).toBeUndefined();
-    const res = await t.gql(q.replace('{ a:', '{ ' + Array.from({ length: 120 }, (_, i) => `x${i}: orders(first: $n) { edges { node { id items { name } events { id } } } }`).join(' ') + ' a:'), { n: 100 });
-    expect(res.errors?.[0].extensions?.code).toBe('QUERY_TOO_COMPLEX');
   });
 });
 

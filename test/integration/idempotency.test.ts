@@ -3,10 +3,11 @@
 // input with the same key is IDEMPOTENCY_KEY_REUSED; records are kept 24 hours.
 import { randomUUID } from 'node:crypto';
 import { IdempotencyRecordEntity } from '../../src/db/entities';
+import { hashInput, IdempotencyKeyBusy, IdempotencyService, type StoredResult } from '../../src/services/idempotency';
 import { createBusiness, type TestBusiness } from '../helpers/fixtures';
 import { dataOf } from '../helpers/gateway';
 import { cancelOrder, lookupCalls, messageCalls, readOrder, sendOrder, updateStatus } from '../helpers/orders';
-import { orderInput, SEND, startTestStack, type TestStack, UPDATE } from '../helpers/stack';
+import { eventually, orderInput, SEND, startTestStack, type TestStack, UPDATE } from '../helpers/stack';
 
 describe('idempotency keys (real server, simulator over HTTP)', () => {
   let stack: TestStack;
@@ -22,6 +23,14 @@ describe('idempotency keys (real server, simulator over HTTP)', () => {
 
   const newKey = () => `key-${Math.random().toString(36).slice(2)}`;
   const newRef = (prefix: string) => `${prefix}-${Math.random().toString(36).slice(2, 8)}`;
+  /** A claim of the storefront key without a result, as a request that died leaves it; the key's id. */
+  const leaveClaim = async (key: string, requestHash: string, createdAt: Date, expiresAt: Date) => {
+    const scope = (await stack.t.gateway.services.auth.authenticate(`Bearer ${shop.keys.STOREFRONT}`)).principal!.keyId;
+    await stack.t.gateway.db.transaction((m) =>
+      m.insert(IdempotencyRecordEntity, { id: randomUUID(), scope, key, operation: 'sendOrderDetails', requestHash, response: null, createdAt, expiresAt }),
+    );
+    return scope;
+  };
   const orderCount = async (key = shop.keys.STOREFRONT) =>
     dataOf(await stack.t.gql(`{ orders(first: 100) { edges { cursor } } }`, {}, key)).orders.edges.length;
 
@@ -233,21 +242,10 @@ describe('idempotency keys (real server, simulator over HTTP)', () => {
       const key = newKey();
       const ref = newRef('CR');
       const input = orderInput(shop, { referenceId: ref, idempotencyKey: key });
-      // what a crash between claiming the key and storing the result leaves behind
-      const apiKeyId = (await stack.t.gateway.services.auth.authenticate(`Bearer ${shop.keys.STOREFRONT}`)).principal!.keyId;
+      // what a crash between claiming the key and storing the result leaves behind (a claim written
+      // before leases: its expiresAt a day ahead)
       const tenMinutesAgo = new Date(Date.now() - 10 * 60 * 1000);
-      await stack.t.gateway.db.transaction((m) =>
-        m.insert(IdempotencyRecordEntity, {
-          id: randomUUID(),
-          scope: apiKeyId,
-          key,
-          operation: 'sendOrderDetails',
-          requestHash: 'unknown',
-          response: null,
-          createdAt: tenMinutesAgo,
-          expiresAt: new Date(tenMinutesAgo.getTime() + 24 * 60 * 60 * 1000),
-        }),
-      );
+      await leaveClaim(key, 'unknown', tenMinutesAgo, new Date(tenMinutesAgo.getTime() + 24 * 60 * 60 * 1000));
       const res = await sendOrder(stack.t, input, shop.keys.STOREFRONT);
       expect(res.userErrors).toEqual([]);
       expect(res.order.referenceId).toBe(ref);
@@ -255,6 +253,20 @@ describe('idempotency keys (real server, simulator over HTTP)', () => {
       // and from now on the key replays this result
       expect((await sendOrder(stack.t, input, shop.keys.STOREFRONT)).order.id).toBe(res.order.id);
       expect(messageCalls(stack.sim, ref)).toHaveLength(1);
+    });
+
+    it('a claim whose holder stopped renewing it (a process killed seconds ago) is taken over at once, not after minutes', async () => {
+      const key = newKey();
+      const ref = newRef('KL');
+      const input = orderInput(shop, { referenceId: ref, idempotencyKey: key });
+      // claimed 8 s ago by a request whose lease (renewed while it ran) ran out 2 s ago
+      const apiKeyId = await leaveClaim(key, hashInput(input), new Date(Date.now() - 8000), new Date(Date.now() - 2000));
+      const res = await sendOrder(stack.t, input, shop.keys.STOREFRONT);
+      expect(res.userErrors).toEqual([]);
+      expect(res.order.referenceId).toBe(ref);
+      expect(messageCalls(stack.sim, ref)).toHaveLength(1);
+      const record = await stack.t.gateway.db.manager.findOneByOrFail(IdempotencyRecordEntity, { scope: apiKeyId, key });
+      expect(Buffer.from(`Order:${JSON.parse(record.response!).ids.order}`).toString('base64url')).toBe(res.order.id);
     });
 
     it('the same key sent by two different roles of one business is two keys', async () => {
@@ -276,5 +288,60 @@ describe('idempotency keys (real server, simulator over HTTP)', () => {
     expect(bad.errors?.length).toBeGreaterThan(0);
     const good = await sendOrder(stack.t, orderInput(shop, { referenceId: newRef('G'), idempotencyKey: key }), shop.keys.STOREFRONT);
     expect(good.userErrors).toEqual([]);
+  });
+});
+
+describe('idempotency claims are held by a lease while their request runs', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
+  afterAll(() => stack.stop());
+
+  const ctx = (keyId: string) => ({ principal: { keyId, role: 'STOREFRONT' as const, businessId: null }, requestId: 'test' });
+  const result = (id: string): StoredResult => ({ ids: { order: id }, userErrors: [] });
+
+  it('a request running longer than its lease keeps its key: a duplicate waits and replays its result, the work runs once', async () => {
+    const service = new IdempotencyService(stack.t.gateway.db, { leaseMs: 300, renewMs: 100, waitMs: 10_000 });
+    let runs = 0;
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const first = service.run(ctx('lease-a'), 'op', 'k1', { a: 1 }, async () => {
+      runs++;
+      await released;
+      return result('first');
+    });
+    // the claim is stored, then renewed past several lease lengths
+    const db = stack.t.gateway.db;
+    const claimed = await eventually(async () => (await db.manager.findOneByOrFail(IdempotencyRecordEntity, { scope: 'lease-a', key: 'k1' })).expiresAt.getTime());
+    await eventually(async () =>
+      expect((await db.manager.findOneByOrFail(IdempotencyRecordEntity, { scope: 'lease-a', key: 'k1' })).expiresAt.getTime()).toBeGreaterThan(claimed + 600),
+    );
+    const duplicate = service.run(ctx('lease-a'), 'op', 'k1', { a: 1 }, async () => {
+      runs++;
+      return result('duplicate');
+    });
+    release();
+    expect(await first).toEqual(result('first'));
+    expect(await duplicate).toEqual(result('first'));
+    expect(runs).toBe(1);
+  });
+
+  it('a duplicate that waited its limit for a live first request is told to retry later (IDEMPOTENCY_KEY_IN_USE), not a fault', async () => {
+    const service = new IdempotencyService(stack.t.gateway.db, { leaseMs: 300, renewMs: 100, waitMs: 500 });
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const first = service.run(ctx('lease-b'), 'op', 'k2', { a: 1 }, async () => {
+      await released;
+      return result('first');
+    });
+    await eventually(async () => expect(await stack.t.gateway.db.manager.countBy(IdempotencyRecordEntity, { scope: 'lease-b' })).toBe(1));
+    const refused = await service.run(ctx('lease-b'), 'op', 'k2', { a: 1 }, async () => result('duplicate')).catch((err) => err);
+    expect(refused).toBeInstanceOf(IdempotencyKeyBusy);
+    expect(refused).toMatchObject({ code: 'IDEMPOTENCY_KEY_IN_USE', message: expect.stringMatching(/still running after 0.5 s; retry later with the same key/) });
+    release();
+    expect(await first).toEqual(result('first'));
+    // and the retry later gets the result
+    expect(await service.run(ctx('lease-b'), 'op', 'k2', { a: 1 }, async () => result('again'))).toEqual(result('first'));
   });
 });

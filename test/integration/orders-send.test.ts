@@ -15,7 +15,7 @@ import {
   sampleOrderInput,
   sendOrder,
 } from '../helpers/orders';
-import { orderInput, startTestStack, type TestStack } from '../helpers/stack';
+import { eventually, orderInput, startTestStack, type TestStack } from '../helpers/stack';
 
 // fixed for the whole file: a resend must carry the same content to count as the same order
 const SAMPLE_EXPIRES_AT = expiryAhead(3600);
@@ -111,6 +111,28 @@ describe('sendOrderDetails (real server, simulator over HTTP)', () => {
       expect(again.order.events).toEqual(first.events);
       expect(stack.sim.received.length).toBe(before);
       expect(stack.sim.acceptedMessages(SAMPLE_REFERENCE)).toHaveLength(1);
+    });
+
+    it('an identical resend once the expiry is too close for a new order still returns the stored order, and sends nothing', async () => {
+      // sent 301 s before it expires: valid then; a few seconds later the same order could not be sent new
+      const ref = `NEAR-${Math.random().toString(36).slice(2, 8)}`;
+      const expiresAt = Date.now() + 301_000;
+      const input = orderInput(shop, { referenceId: ref, expiresAt: new Date(expiresAt).toISOString() });
+      const first = await sendOrder(stack.t, input, shop.keys.STOREFRONT);
+      expect(first.userErrors).toEqual([]);
+      await eventually(async () => expect(Date.now()).toBeGreaterThan(expiresAt - 299_000), 5000);
+      const fresh = await sendOrder(stack.t, { ...input, referenceId: `${ref}-NEW` }, shop.keys.STOREFRONT);
+      expect(fresh.userErrors).toEqual([expect.objectContaining({ code: 'INVALID_INPUT', field: ['input', 'expiresAt'] })]);
+      const before = stack.sim.received.length;
+      const again = await sendOrder(stack.t, input, shop.keys.STOREFRONT);
+      expect(again.userErrors).toEqual([]);
+      expect(again.order.id).toBe(first.order.id);
+      expect(stack.sim.received.length).toBe(before);
+      expect(stack.sim.acceptedMessages(ref)).toHaveLength(1);
+      // other content under that referenceId is still refused for what it is
+      const changed = await sendOrder(stack.t, { ...input, body: 'Another body' }, shop.keys.STOREFRONT);
+      expect(changed.userErrors).toEqual([expect.objectContaining({ field: ['input', 'expiresAt'] })]);
+      expect(changed.order).toBeNull();
     });
 
     it('the same referenceId with other content is DUPLICATE_REFERENCE_ID, and nothing is sent or changed', async () => {

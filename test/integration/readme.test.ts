@@ -24,6 +24,7 @@ const RUN_HERE = {
   subscription: ['js', 'webSocketImpl'],
   reconciliation: ['sh', 'reconciliation.csv'],
   realBusiness: ['graphql', 'createBusiness'],
+  costExample: ['json', 'requestedQueryCost'],
 } as const;
 const RUN_ELSEWHERE = { severalInstances: ['sh', 'npm run simulator &', 'test/scale/readme-instances.test.ts'] } as const;
 
@@ -91,7 +92,7 @@ describe('the README, run as written against `npm start`', () => {
   });
 
   it('the first query answers with the demo business', async () => {
-    expect(await runJson(block('firstQuery'))).toEqual({
+    expect(await runJson(block('firstQuery'))).toMatchObject({
       data: {
         viewer: { role: 'ADMIN' },
         businesses: [{ name: DEMO.businessName, phoneNumbers: [{ phoneNumberId: DEMO.phoneNumberId }], paymentConfigurations: [{ name: DEMO.paymentConfiguration }] }],
@@ -216,10 +217,19 @@ describe('the README, run as written against `npm start`', () => {
     expect([...documented].sort()).toEqual(knownVariables().filter((v) => v !== 'NODE_ENV').sort());
   });
 
+  it("the cost report shown is the shape of every answer's extensions.cost", async () => {
+    // the README's sample, as the JSON object it is part of
+    const sample = JSON.parse(`{${block('costExample').text}}`).extensions.cost;
+    const answer = (await gql('{ viewer { role } }', keys.OPS_KEY)) as { extensions?: { cost?: unknown } };
+    const shape = (v: unknown): unknown =>
+      v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, shape(x)])) : typeof v;
+    expect(shape(answer.extensions?.cost)).toEqual(shape(sample));
+  });
+
   it('every command block of the README is run by a test', () => {
     const covered = new Set([...Object.values(RUN_HERE), ...Object.values(RUN_ELSEWHERE)].map(([lang, marker]) => readmeBlock(lang, marker).line));
-    const runnable = readmeBlocks().filter((b) => ['sh', 'js', 'graphql'].includes(b.lang));
+    const runnable = readmeBlocks().filter((b) => ['sh', 'js', 'graphql', 'json'].includes(b.lang));
     expect(runnable.filter((b) => !covered.has(b.line)).map((b) => `README line ${b.line}: ${b.text.split('\n')[0]}`)).toEqual([]);
-    expect(readmeBlocks().filter((b) => !['sh', 'js', 'graphql'].includes(b.lang)).map((b) => b.line)).toEqual([]);
+    expect(readmeBlocks().filter((b) => !['sh', 'js', 'graphql', 'json'].includes(b.lang)).map((b) => b.line)).toEqual([]);
   });
 });

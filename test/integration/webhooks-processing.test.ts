@@ -347,7 +347,7 @@ describe('webhook processing (real server, simulator over HTTP)', () => {
   });
 
   describe('payment configuration updates', () => {
-    const BUSINESSES = `{ businesses { id wabaId paymentConfigurations { name status } } }`;
+    const BUSINESSES = `{ businesses(first: 500) { id wabaId paymentConfigurations { name status } } }`;
     const statusOf = async (businessId: string, name: string) => {
       const all = dataOf(await stack.t.gql(BUSINESSES)).businesses as Array<{ id: string; paymentConfigurations: Array<{ name: string; status: string | null }> }>;
       return all.find((b) => b.id === businessId)!.paymentConfigurations.find((c) => c.name === name)!.status;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Database } from '../../src/db/database';
 import { WhatsAppSimulator } from '../../src/sandbox/simulator';
 import { createTestDatabase, TestDatabase } from '../helpers/database';
+import type { TestGateway } from '../helpers/gateway';
 
 export const SCALE_APP_SECRET = 'scale-app-secret-0123456789';
 export const SCALE_ADMIN_KEY = 'scale-admin-key-0123456789abcdef';
@@ -22,7 +23,8 @@ export interface Cluster {
   database: TestDatabase;
   sim: WhatsAppSimulator;
   instances: Instance[];
-  start(name: string): Promise<Instance>;
+  /** `env`: variables of this instance's own, over the cluster's */
+  start(name: string, env?: Record<string, string>): Promise<Instance>;
   stop(): Promise<void>;
 }
 
@@ -40,7 +42,7 @@ export async function startCluster(opts: { redisUrl?: string } = {}): Promise<Cl
   const prefix = `scale-${database.url.split('/').pop()}`;
   const instances: Instance[] = [];
 
-  const start = async (name: string): Promise<Instance> => {
+  const start = async (name: string, env: Record<string, string> = {}): Promise<Instance> => {
     const child = spawn(process.execPath, [MAIN], {
       env: {
         PATH: process.env.PATH,
@@ -63,6 +65,7 @@ export async function startCluster(opts: { redisUrl?: string } = {}): Promise<Cl
         RETRY_MAX_MS: '300',
         RELAY_POLL_MS: '50',
         LOG_LEVEL: 'info',
+        ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -164,4 +167,20 @@ export async function waitForSubscriptions(instance: Instance, count: number, ti
     if (Date.now() > deadline) throw new Error(`${instance.name} has ${line} after ${timeoutMs} ms; expected ${count}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** Just enough of a TestGateway for the fixtures helpers, pointed at one instance. */
+export function adminOf(instance: Instance): TestGateway {
+  return {
+    url: instance.url,
+    adminKey: SCALE_ADMIN_KEY,
+    gql: async (query: string, variables?: Record<string, unknown>, key: string | null = SCALE_ADMIN_KEY) => {
+      const res = await fetch(`${instance.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+        body: JSON.stringify({ query, variables }),
+      });
+      return { ...((await res.json()) as object), status: res.status };
+    },
+  } as unknown as TestGateway;
 }

@@ -133,4 +133,29 @@ describe('the sandbox with a shared simulator', () => {
       /^The simulator's configuration is invalid:\n  - SIMULATOR_PORT must be a whole number from 0 to 65535, e\.g\. 4010\n  - LOG_LEVEL must be one of/,
     );
   });
+
+  it('reads the query cost limit and the budgets per role, and says what form they take', () => {
+    const c = loadConfig({ QUERY_MAX_COST: '80000', COST_BUDGET_MOBILE: '90000:500', COST_BUDGET_ADMIN: 'off' });
+    expect(c.queryMaxCost).toBe(80000);
+    expect(c.costBudgets).toEqual({
+      ADMIN: null,
+      MOBILE: { max: 90000, perSecond: 500 },
+      // a default bucket grows to hold the largest allowed query
+      STOREFRONT: { max: 500000, perSecond: 50000 },
+      OPS: { max: 500000, perSecond: 50000 },
+    });
+    expect(loadConfig({ QUERY_MAX_COST: '800000' }).costBudgets.MOBILE).toEqual({ max: 800000, perSecond: 10000 });
+    expect(loadConfig({}).subscriptionMaxBacklog).toBe(10000);
+    expect(problems({ COST_BUDGET_OPS: '100k per second' })).toEqual([
+      'COST_BUDGET_OPS must be <bucket size>:<refill per second>, e.g. 500000:50000, or off',
+    ]);
+    expect(problems({ COST_BUDGET_MOBILE: '1000:10' })).toEqual([
+      "COST_BUDGET_MOBILE's bucket (1000) must hold at least QUERY_MAX_COST (50000), or the largest allowed query could never run",
+    ]);
+    expect(problems({ COST_BUDGET_MOBILE: '60000:0' })).toEqual(["COST_BUDGET_MOBILE's refill per second must be at least 1"]);
+    expect(problems({ QUERY_MAX_COST: '12', SUBSCRIPTION_MAX_BACKLOG: 'lots' })).toEqual([
+      'QUERY_MAX_COST must be a whole number from 100 to 10000000, e.g. 50000',
+      'SUBSCRIPTION_MAX_BACKLOG must be a whole number from 10 to 1000000, e.g. 10000',
+    ]);
+  });
 });

@@ -37,9 +37,13 @@ import {
   Transaction,
 } from '../types/orders';
 import { Business } from '../types/tenancy';
+import { LIST_CAPS } from '../limits';
 import { withQueryArguments } from '../query-arguments';
 
 const businessArg = (id: string | null | undefined) => (id ? localId(id, 'Business') : null);
+
+/** The last `cap` of a list kept oldest first: the cost estimate counts these lists at their cap. */
+const latest = <T>(list: T[], cap: number): T[] => (list.length > cap ? list.slice(-cap) : list);
 
 @Resolver(() => Order)
 export class OrderResolver {
@@ -114,13 +118,20 @@ export class OrderResolver {
   @FieldResolver(() => [OrderItem])
   async items(@Root() order: OrderEntity, @Ctx() ctx: GraphQLContext): Promise<OrderItem[]> {
     const items = await ctx.loaders.itemsOfOrder.load(order.id);
+    // up to 999 an order: the amounts are made only when the query asks for them
     return items.map((i) => ({
       retailerId: i.retailerId ?? '',
       name: i.name,
-      amount: money(i.amount, order.offset, order.currency),
-      saleAmount: moneyOrNull(i.saleAmount, order.offset, order.currency),
       quantity: i.quantity,
-      total: money((i.saleAmount ?? i.amount) * i.quantity, order.offset, order.currency),
+      get amount() {
+        return money(i.amount, order.offset, order.currency);
+      },
+      get saleAmount() {
+        return moneyOrNull(i.saleAmount, order.offset, order.currency);
+      },
+      get total() {
+        return money((i.saleAmount ?? i.amount) * i.quantity, order.offset, order.currency);
+      },
     }));
   }
 
@@ -164,8 +175,8 @@ export class OrderResolver {
   }
 
   @FieldResolver(() => [OutboundMessage])
-  messages(@Root() order: OrderEntity, @Ctx() ctx: GraphQLContext): Promise<OutboundMessageEntity[]> {
-    return ctx.loaders.messagesOfOrder.load(order.id);
+  async messages(@Root() order: OrderEntity, @Ctx() ctx: GraphQLContext): Promise<OutboundMessageEntity[]> {
+    return latest(await ctx.loaders.messagesOfOrder.load(order.id), LIST_CAPS.messages);
   }
 
   @FieldResolver(() => Payment)
@@ -174,8 +185,8 @@ export class OrderResolver {
   }
 
   @FieldResolver(() => [OrderEvent])
-  events(@Root() order: OrderEntity, @Ctx() ctx: GraphQLContext): Promise<OrderEventEntity[]> {
-    return ctx.loaders.eventsOfOrder.load(order.id);
+  async events(@Root() order: OrderEntity, @Ctx() ctx: GraphQLContext): Promise<OrderEventEntity[]> {
+    return latest(await ctx.loaders.eventsOfOrder.load(order.id), LIST_CAPS.events);
   }
 }
 
@@ -209,8 +220,8 @@ export class PaymentResolver {
   }
 
   @FieldResolver(() => [Transaction])
-  transactions(@Root() payment: PaymentEntity, @Ctx() ctx: GraphQLContext): Promise<TransactionEntity[]> {
-    return ctx.loaders.transactionsOfPayment.load(payment.id);
+  async transactions(@Root() payment: PaymentEntity, @Ctx() ctx: GraphQLContext): Promise<TransactionEntity[]> {
+    return latest(await ctx.loaders.transactionsOfPayment.load(payment.id), LIST_CAPS.transactions);
   }
 }
 

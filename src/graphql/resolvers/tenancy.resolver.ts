@@ -1,7 +1,9 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { ApiKeyEntity, BusinessEntity, PaymentConfigurationEntity, PhoneNumberEntity } from '../../db/entities';
 import { GraphQLContext, serviceContext } from '../context';
 import { localId, toGlobalId } from '../global-id';
+import { LIST_CAPS } from '../limits';
+import { withQueryArguments } from '../query-arguments';
 import {
   AddPaymentConfigurationInput,
   AddPhoneNumberInput,
@@ -30,9 +32,16 @@ export class BusinessResolver {
   }
 
   @Authorized()
-  @Query(() => [Business], { description: 'ADMIN sees every business; any other key sees its own' })
-  businesses(@Ctx() ctx: GraphQLContext): Promise<BusinessEntity[]> {
-    return ctx.services.tenancy.businesses(serviceContext(ctx));
+  @Query(() => [Business], {
+    description:
+      'ADMIN sees every business, a page at a time in creation order (first: at most 1,000; after: the id of the last business of the previous page); any other key sees its own',
+  })
+  businesses(
+    @Arg('first', () => Int, { nullable: true, defaultValue: 100 }) first: number,
+    @Arg('after', () => ID, { nullable: true }) after: string | null,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<BusinessEntity[]> {
+    return withQueryArguments(() => ctx.services.tenancy.businesses(serviceContext(ctx), first, after == null ? null : localId(after, 'Business')));
   }
 
   @FieldResolver(() => ID)
@@ -41,13 +50,13 @@ export class BusinessResolver {
   }
 
   @FieldResolver(() => [PhoneNumber])
-  phoneNumbers(@Root() business: BusinessEntity, @Ctx() ctx: GraphQLContext): Promise<PhoneNumberEntity[]> {
-    return ctx.loaders.phoneNumbersOfBusiness.load(business.id);
+  async phoneNumbers(@Root() business: BusinessEntity, @Ctx() ctx: GraphQLContext): Promise<PhoneNumberEntity[]> {
+    return (await ctx.loaders.phoneNumbersOfBusiness.load(business.id)).slice(0, LIST_CAPS.phoneNumbers);
   }
 
   @FieldResolver(() => [PaymentConfiguration])
-  paymentConfigurations(@Root() business: BusinessEntity, @Ctx() ctx: GraphQLContext): Promise<PaymentConfigurationEntity[]> {
-    return ctx.loaders.paymentConfigurationsOfBusiness.load(business.id);
+  async paymentConfigurations(@Root() business: BusinessEntity, @Ctx() ctx: GraphQLContext): Promise<PaymentConfigurationEntity[]> {
+    return (await ctx.loaders.paymentConfigurationsOfBusiness.load(business.id)).slice(0, LIST_CAPS.paymentConfigurations);
   }
 
   @Authorized('ADMIN')

@@ -79,7 +79,8 @@ export class Payment {
   verified: boolean;
   @Field(() => Date, { nullable: true }) verifiedAt: Date | null;
   @Field(() => Money, { nullable: true }) amount: Money | null;
-  @Field(() => [Transaction]) transactions: Transaction[];
+  @Field(() => [Transaction], { description: 'the payment attempts WhatsApp reported, oldest first (the latest 50)' })
+  transactions: Transaction[];
   @Field() updatedAt: Date;
 }
 
@@ -150,10 +151,13 @@ export class Order extends Node {
   @Field(() => [Beneficiary]) beneficiaries: Beneficiary[];
   @Field(() => GatewayFields, { nullable: true }) gatewayFields: GatewayFields | null;
   @Field(() => OutboundMessage, { description: 'the order_details message' }) message: OutboundMessage;
-  @Field(() => [OutboundMessage], { description: 'every message sent for this order, oldest first' })
+  @Field(() => [OutboundMessage], { description: 'the messages sent for this order, oldest first (the latest 50)' })
   messages: OutboundMessage[];
   @Field(() => Payment) payment: Payment;
-  @Field(() => [OrderEvent], { description: "the order's history, oldest first" }) events: OrderEvent[];
+  @Field(() => [OrderEvent], {
+    description: "the order's history, oldest first (the latest 100 events; all of them: orderEvents(referenceId, afterEventId: \"0\"))",
+  })
+  events: OrderEvent[];
   @Field() createdAt: Date;
   @Field() updatedAt: Date;
 }

@@ -25,8 +25,8 @@ export class PaymentConfiguration extends Node {
 export class Business extends Node {
   @Field() name: string;
   @Field(() => String, { nullable: true, description: 'the WhatsApp Business Account id, where known' }) wabaId: string | null;
-  @Field(() => [PhoneNumber]) phoneNumbers: PhoneNumber[];
-  @Field(() => [PaymentConfiguration]) paymentConfigurations: PaymentConfiguration[];
+  @Field(() => [PhoneNumber], { description: 'the first 20' }) phoneNumbers: PhoneNumber[];
+  @Field(() => [PaymentConfiguration], { description: 'the first 20' }) paymentConfigurations: PaymentConfiguration[];
   @Field() createdAt: Date;
 }
 
