@@ -36,6 +36,8 @@ export interface Config {
   /** calls made for one WhatsApp message (or refund) before it is given up as FAILED */
   outboxMaxAttempts: number;
   maxWebhookBytes: number;
+  /** business webhook endpoints may use http and private addresses (development, sandbox) */
+  outboundWebhooksAllowPrivate: boolean;
   logLevel: string;
   /** where sandbox secrets and the default sqlite file live */
   dataDir: string;
@@ -114,6 +116,7 @@ const envSchema = z.object({
   RELAY_POLL_MS: integer('RELAY_POLL_MS', 10, 600000, '1000'),
   OUTBOX_MAX_ATTEMPTS: integer('OUTBOX_MAX_ATTEMPTS', 1, 1000, '12'),
   MAX_WEBHOOK_BYTES: integer('MAX_WEBHOOK_BYTES', 1024, 10485760, '1048576'),
+  OUTBOUND_WEBHOOKS_ALLOW_PRIVATE: bool('OUTBOUND_WEBHOOKS_ALLOW_PRIVATE'),
   LOG_LEVEL: optionalText.refine(
     (v) => v === undefined || ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(v),
     { message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent' },
@@ -174,6 +177,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     relayPollMs: e.RELAY_POLL_MS !== undefined ? Number(e.RELAY_POLL_MS) : 1000,
     outboxMaxAttempts: e.OUTBOX_MAX_ATTEMPTS !== undefined ? Number(e.OUTBOX_MAX_ATTEMPTS) : 12,
     maxWebhookBytes: e.MAX_WEBHOOK_BYTES !== undefined ? Number(e.MAX_WEBHOOK_BYTES) : 1048576,
+    // the sandbox's receiver and a developer's own run on this machine
+    outboundWebhooksAllowPrivate: e.OUTBOUND_WEBHOOKS_ALLOW_PRIVATE !== undefined ? isTrue(e.OUTBOUND_WEBHOOKS_ALLOW_PRIVATE) : sandbox,
     logLevel: e.LOG_LEVEL ?? 'info',
     dataDir: e.DATA_DIR ?? defaultDataDir(databaseUrl),
   };

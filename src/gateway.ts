@@ -11,6 +11,7 @@ import { createServices, Services } from './services';
 import { loadSandboxSecrets, saveSandboxSecrets, SandboxSecrets } from './sandbox/secrets';
 import { seedSandbox } from './sandbox/seed';
 import { WhatsAppSimulator } from './sandbox/simulator';
+import { SandboxWebhookReceiver } from './sandbox/webhook-receiver';
 
 export interface Gateway {
   config: Config;
@@ -65,9 +66,11 @@ export async function startGateway(
       throw new StartupError('The database schema is not up to date: run `npm run migrate` once, then start the gateway.');
     }
     const services = createServices(config, db, logger);
+    const receiver = config.sandbox ? new SandboxWebhookReceiver(logger) : null;
     http = await createHttpServer(config, buildGatewaySchema(), services, db, logger, [
       reconciliationCsvRoutes(services, logger),
       ...(simulator ? [sandboxRoutes(services, simulator)] : []),
+      ...(receiver ? [receiver.routes(services)] : []),
     ]);
     const port = await http.listen(config.port, config.host);
 
@@ -84,6 +87,15 @@ export async function startGateway(
       if (seeded) {
         sandbox.secrets = { ...sandbox.secrets, ...seeded };
         saveSandboxSecrets(sandbox.file, sandbox.secrets);
+      }
+      // the demo business's webhooks go to the sandbox's own receiver (a local http address)
+      if (receiver && config.outboundWebhooksAllowPrivate) {
+        const local = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+        const connected = await receiver.connect(services, `http://${local.includes(':') ? `[${local}]` : local}:${port}`, sandbox.secrets);
+        if (connected) {
+          sandbox.secrets = connected;
+          saveSandboxSecrets(sandbox.file, sandbox.secrets);
+        }
       }
     }
 

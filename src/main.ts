@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from './config';
 import { Gateway, startGateway, StartupError } from './gateway';
 import { createLogger } from './logger';
 import { DEMO } from './sandbox/seed';
+import { RECEIVER_PATH } from './sandbox/webhook-receiver';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -35,6 +36,10 @@ function printSandboxBanner(gateway: Gateway): void {
     s.storefrontKey ? `  STOREFRONT  ${s.storefrontKey}   (business "${DEMO.businessName}")` : null,
     s.opsKey ? `  OPS         ${s.opsKey}` : null,
     `  Demo phone number id ${DEMO.phoneNumberId}, payment configuration "${DEMO.paymentConfiguration}"`,
+    s.webhookReceiverSecret
+      ? `  Webhooks    every order event of the demo business is delivered, signed, to the sandbox receiver:\n` +
+        `              curl -s -H 'authorization: Bearer <any key above>' ${gateway.url}${RECEIVER_PATH}   (its secret: ${s.webhookReceiverSecret})`
+      : null,
     '',
     'Try:',
     `  curl -s ${endpoint} -H 'content-type: application/json' \\`,

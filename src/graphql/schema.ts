@@ -24,6 +24,7 @@ import {
   PaymentConfigurationResolver,
   PhoneNumberResolver,
 } from './resolvers/tenancy.resolver';
+import { WebhookDeliveryResolver, WebhookEndpointResolver } from './resolvers/webhooks.resolver';
 import { exposeAs } from './types/common';
 import {
   ApiKeyEntity,
@@ -33,6 +34,8 @@ import {
   OutboundMessageEntity,
   PaymentConfigurationEntity,
   PhoneNumberEntity,
+  WebhookDeliveryEntity,
+  WebhookEndpointEntity,
 } from '../db/entities';
 
 exposeAs(BusinessEntity, 'Business');
@@ -42,6 +45,8 @@ exposeAs(ApiKeyEntity, 'ApiKey');
 exposeAs(OrderEntity, 'Order');
 exposeAs(OutboundMessageEntity, 'OutboundMessage');
 exposeAs(OrderEventEntity, 'OrderEvent');
+exposeAs(WebhookEndpointEntity, 'WebhookEndpoint');
+exposeAs(WebhookDeliveryEntity, 'WebhookDelivery');
 
 let built: GraphQLSchema | null = null;
 
@@ -63,6 +68,8 @@ export function buildGatewaySchema(): GraphQLSchema {
       SubscriptionResolver,
       OrderStatusChangeResolver,
       PaymentStatusChangeResolver,
+      WebhookEndpointResolver,
+      WebhookDeliveryResolver,
     ],
     scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
     authChecker,

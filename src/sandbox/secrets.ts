@@ -11,6 +11,9 @@ export interface SandboxSecrets {
   /** the seeded demo keys, kept so every sandbox start can print them again */
   storefrontKey?: string;
   opsKey?: string;
+  /** the demo business's endpoint at the sandbox webhook receiver, and its signing secret */
+  webhookReceiverEndpointId?: string;
+  webhookReceiverSecret?: string;
 }
 
 /**

@@ -9,11 +9,13 @@ import {
 } from './orders';
 import { IdempotencyRecordEntity, ReceivedWebhookEntity } from './records';
 import { OutboxEntity } from './outbox';
+import { WebhookDeliveryAttemptEntity, WebhookDeliveryEntity, WebhookEndpointEntity } from './webhooks';
 
 export * from './tenancy';
 export * from './orders';
 export * from './records';
 export * from './outbox';
+export * from './webhooks';
 
 export const ENTITIES = [
   BusinessEntity,
@@ -29,4 +31,7 @@ export const ENTITIES = [
   ReceivedWebhookEntity,
   IdempotencyRecordEntity,
   OutboxEntity,
+  WebhookEndpointEntity,
+  WebhookDeliveryEntity,
+  WebhookDeliveryAttemptEntity,
 ];
