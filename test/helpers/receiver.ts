@@ -4,6 +4,8 @@ import { Webhook } from 'standardwebhooks';
 
 /** One request a receiver got, and what it answered. */
 export interface Received {
+  /** the request's path and query */
+  path: string;
   headers: Record<string, string>;
   body: string;
   /** the parsed JSON body */
@@ -76,7 +78,7 @@ export class Receiver {
       } catch {
         // kept as text
       }
-      const entry: Received = { headers: req.headers as Record<string, string>, body, json, at: Date.now(), answered: null };
+      const entry: Received = { path: req.url ?? '', headers: req.headers as Record<string, string>, body, json, at: Date.now(), answered: null };
       this.received.push(entry);
       const answer = this.answer(entry);
       if (answer === 'hang') {
@@ -97,6 +99,6 @@ export class Receiver {
 }
 
 /** Verifies a received request with the Standard Webhooks reference library; returns the parsed body. */
-export function verify(secret: string, r: Pick<Received, 'headers' | 'body'>): any {
+export function verify(secret: string, r: { headers: Record<string, string>; body: string }): any {
   return new Webhook(secret).verify(r.body, r.headers);
 }

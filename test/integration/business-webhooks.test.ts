@@ -175,6 +175,31 @@ describe('business webhooks (real receiver on a local port)', () => {
     ]);
   });
 
+  it('a receiver that does not answer within 10 s times out, and the delivery is retried with the same webhook-id', async () => {
+    const b = await freshShop();
+    const endpoint = await createEndpoint(stack.t, b.keys.OPS, { url: receiver.url, eventTypes: ['ORDER_CREATED'] });
+    let hang = 1;
+    receiver.answer = (r) => (r.json?.data?.businessId === b.id && hang-- > 0 ? 'hang' : 204);
+    const order = await sendOrder(stack.t, b);
+    const started = Date.now();
+    const [d] = await eventually(async () => {
+      const list = await deliveriesOf(stack.t, b.keys.OPS, endpoint.id);
+      expect(list[0].status).toBe('SUCCEEDED');
+      return list;
+    }, 25_000);
+    // the first attempt was given the contract's 10 s, no less
+    expect(Date.now() - started).toBeGreaterThanOrEqual(10_000);
+    expect(d.attemptLog.map((a: any) => [a.statusCode, a.error])).toEqual([
+      [null, 'timeout: no answer within 10 s'],
+      [204, null],
+    ]);
+    expect(d.attemptLog[0].durationMs).toBeGreaterThanOrEqual(10_000);
+    const got = receiver.forOrder(order.referenceId);
+    expect(got.map((r) => r.answered)).toEqual([null, 204]);
+    expect(got[1].headers['webhook-id']).toBe(got[0].headers['webhook-id']);
+    expect(verify(endpoint.secret, got[1]).data.referenceId).toBe(order.referenceId);
+  }, 30_000);
+
   it('a redirect is not followed: a 3xx is a failure, retried like any other', async () => {
     const b = await freshShop();
     const endpoint = await createEndpoint(stack.t, b.keys.OPS, { url: receiver.url, eventTypes: ['ORDER_CREATED'] });
