@@ -33,8 +33,14 @@ export async function endpointWithDeliveries(t: TestGateway, key: string, id: st
   return endpoint;
 }
 
-/** An endpoint's deliveries, oldest first. */
+/** All of an endpoint's deliveries (every page), oldest first. */
 export async function deliveriesOf(t: TestGateway, key: string, id: string): Promise<any[]> {
-  const endpoint = await endpointWithDeliveries(t, key, id);
-  return endpoint.deliveries.edges.map((e: { node: unknown }) => e.node).reverse();
+  const all: any[] = [];
+  let after: string | null = null;
+  for (;;) {
+    const page: any = (await endpointWithDeliveries(t, key, id, { first: 100, after })).deliveries;
+    all.push(...page.edges.map((e: { node: unknown }) => e.node));
+    if (!page.pageInfo.hasNextPage) return all.reverse();
+    after = page.pageInfo.endCursor;
+  }
 }

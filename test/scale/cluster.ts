@@ -22,7 +22,8 @@ export interface Cluster {
   database: TestDatabase;
   sim: WhatsAppSimulator;
   instances: Instance[];
-  start(name: string): Promise<Instance>;
+  /** `env`: variables of this instance on top of the cluster's */
+  start(name: string, env?: Record<string, string>): Promise<Instance>;
   stop(): Promise<void>;
 }
 
@@ -40,7 +41,7 @@ export async function startCluster(opts: { redisUrl?: string } = {}): Promise<Cl
   const prefix = `scale-${database.url.split('/').pop()}`;
   const instances: Instance[] = [];
 
-  const start = async (name: string): Promise<Instance> => {
+  const start = async (name: string, extraEnv: Record<string, string> = {}): Promise<Instance> => {
     const child = spawn(process.execPath, [MAIN], {
       env: {
         PATH: process.env.PATH,
@@ -63,6 +64,7 @@ export async function startCluster(opts: { redisUrl?: string } = {}): Promise<Cl
         RETRY_MAX_MS: '300',
         RELAY_POLL_MS: '50',
         LOG_LEVEL: 'info',
+        ...extraEnv,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
