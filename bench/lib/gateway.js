@@ -40,6 +40,8 @@ async function startGateway(o) {
     WHATSAPP_VERIFY_TOKEN: SECRETS.verifyToken,
     DATA_DIR: o.dataDir,
     LOG_LEVEL: 'info',
+    // the business-webhooks scenario's receiver is on this machine
+    OUTBOUND_WEBHOOKS_ALLOW_PRIVATE: 'true',
     ...(o.env ?? {}),
   };
   const nodeArgs = [];
