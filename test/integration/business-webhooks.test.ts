@@ -119,8 +119,12 @@ describe('business webhooks (real receiver on a local port)', () => {
     // the first event's snapshot is the order as it was then
     expect(got[0].json.data).toMatchObject({ type: 'ORDER_CREATED', toStatus: 'PENDING', order: { status: 'PENDING', payment: { status: 'NEW', verified: false, amount: null } } });
 
-    // and the API's delivery log says the same
-    const deliveries = await deliveriesOf(stack.t, b.keys.OPS, endpoint.id);
+    // and the API's delivery log says the same (once the last answer is recorded)
+    const deliveries = await eventually(async () => {
+      const list = await deliveriesOf(stack.t, b.keys.OPS, endpoint.id);
+      expect(list.map((d) => d.status)).toEqual(events.map(() => 'SUCCEEDED'));
+      return list;
+    });
     expect(deliveries.map((d) => d.eventId)).toEqual(events.map((e) => e.id));
     for (const d of deliveries) {
       expect(d).toMatchObject({ status: 'SUCCEEDED', attempts: 1, lastStatusCode: 204, lastError: null, referenceId: ref, nextAttemptAt: null });
