@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { In } from 'typeorm';
+import { BatchReader } from '../db/batch-reads';
 import type { Database } from '../db/database';
 import {
   OrderEntity,
@@ -184,17 +185,23 @@ export class BusinessWebhookSending implements OutboxHandler<DeliverySubject, Po
   readonly maxAttempts = null;
   readonly callTimeoutMs = DELIVERY_TIMEOUT_MS;
   readonly stats: DeliveryStats = { attempts: new Map(), finished: new Map() };
+  // plain SQL reads (see batch-reads.ts): a busy relay loads thousands of these a second
+  private readonly deliveries: BatchReader<WebhookDeliveryEntity>;
+  private readonly endpoints: BatchReader<WebhookEndpointEntity>;
 
   constructor(
     private readonly db: Database,
     private readonly secretsKey: Buffer,
     private readonly allowPrivate: boolean,
-  ) {}
+  ) {
+    this.deliveries = new BatchReader(db.dataSource, WebhookDeliveryEntity);
+    this.endpoints = new BatchReader(db.dataSource, WebhookEndpointEntity);
+  }
 
   async load(job: OutboxJob): Promise<DeliverySubject | null> {
-    const delivery = await this.db.manager.findOneBy(WebhookDeliveryEntity, { id: job.subjectId });
+    const [delivery] = await this.deliveries.byKeys(this.db.manager, 'id', [job.subjectId], '"id"');
     if (!delivery || delivery.status !== 'PENDING') return null;
-    const endpoint = await this.db.manager.findOneBy(WebhookEndpointEntity, { id: delivery.endpointId });
+    const [endpoint] = await this.endpoints.byKeys(this.db.manager, 'id', [delivery.endpointId], '"id"');
     return endpoint ? { delivery, endpoint } : null;
   }
 
@@ -242,21 +249,35 @@ export class BusinessWebhookSending implements OutboxHandler<DeliverySubject, Po
       case 'delivered':
       case 'settled':
         this.count('SUCCEEDED');
-        await m.update(WebhookDeliveryEntity, { id: delivery.id }, { status: 'SUCCEEDED', attempts, lastStatusCode, lastError: null, nextAttemptAt: null, deliveredAt: now });
+        await this.store(m, delivery.id, { status: 'SUCCEEDED', attempts, lastStatusCode, lastError: null, nextAttemptAt: null, deliveredAt: now });
         break;
       case 'retrying':
       case 'unsettled':
-        await m.update(WebhookDeliveryEntity, { id: delivery.id }, { attempts, lastStatusCode, lastError: clip(step.failure.message), nextAttemptAt: step.nextAttemptAt });
+        await this.store(m, delivery.id, { status: 'PENDING', attempts, lastStatusCode, lastError: clip(step.failure.message), nextAttemptAt: step.nextAttemptAt, deliveredAt: null });
         break;
       case 'failed':
       case 'gave-up': {
         this.count('FAILED');
         const why = step.kind === 'gave-up' ? step.reason : step.failure.message;
-        await m.update(WebhookDeliveryEntity, { id: delivery.id }, { status: 'FAILED', attempts, lastStatusCode, lastError: clip(why), nextAttemptAt: null });
+        await this.store(m, delivery.id, { status: 'FAILED', attempts, lastStatusCode, lastError: clip(why), nextAttemptAt: null, deliveredAt: null });
         break;
       }
     }
     return [];
+  }
+
+  /** A step's outcome in one plain UPDATE (TypeORM's update() builds its query anew every time). */
+  private async store(
+    m: EntityManager,
+    id: string,
+    d: Pick<WebhookDeliveryEntity, 'status' | 'attempts' | 'lastStatusCode' | 'lastError' | 'nextAttemptAt' | 'deliveredAt'>,
+  ): Promise<void> {
+    const p = (i: number) => (this.db.dialect === 'sqlite' ? '?' : `$${i}`);
+    const date = (v: Date | null) => (v ? this.db.param(v) : null);
+    await m.query(
+      `UPDATE "webhook_deliveries" SET "status" = ${p(1)}, "attempts" = ${p(2)}, "lastStatusCode" = ${p(3)}, "lastError" = ${p(4)}, "nextAttemptAt" = ${p(5)}, "deliveredAt" = ${p(6)} WHERE "id" = ${p(7)}`,
+      [d.status, d.attempts, d.lastStatusCode, d.lastError, date(d.nextAttemptAt), date(d.deliveredAt), id],
+    );
   }
 
   private count(status: 'SUCCEEDED' | 'FAILED'): void {
