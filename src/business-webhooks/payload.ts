@@ -1,18 +1,9 @@
+import type { OrderEventEntity } from '../db/entities';
 import { toGlobalId } from '../domain/global-id';
-import type { EventSource, OrderEventType, OrderStatus, PaymentStatus } from '../domain/types';
+import type { OrderStatus, PaymentStatus } from '../domain/types';
 
 /** The event a delivery carries. */
-export interface EventFacts {
-  id: number;
-  businessId: string;
-  referenceId: string;
-  type: OrderEventType;
-  source: EventSource;
-  fromStatus: string | null;
-  toStatus: string | null;
-  detail: string | null;
-  at: Date;
-}
+export type EventFacts = Pick<OrderEventEntity, 'id' | 'businessId' | 'referenceId' | 'type' | 'source' | 'fromStatus' | 'toStatus' | 'detail' | 'at'>;
 
 /** The order and its payment as they were once the change that made the event was written. */
 export interface OrderFacts {

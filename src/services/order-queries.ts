@@ -133,11 +133,12 @@ function createReaders(db: Database) {
   };
 }
 
-function encodeCursor(order: OrderEntity): string {
-  return Buffer.from(JSON.stringify([order.createdAt.getTime(), order.id])).toString('base64url');
+/** A keyset cursor over (createdAt, id): opaque to clients (orders, webhook deliveries). */
+export function encodeCursor(row: { createdAt: Date; id: string }): string {
+  return Buffer.from(JSON.stringify([row.createdAt.getTime(), row.id])).toString('base64url');
 }
 
-function decodeCursor(cursor: string): { at: Date; id: string } {
+export function decodeCursor(cursor: string): { at: Date; id: string } {
   try {
     const [ms, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
     if (typeof ms === 'number' && Number.isSafeInteger(ms) && typeof id === 'string' && id.length <= 36) {

@@ -37,6 +37,24 @@ export function deliveryJob(delivery: Pick<WebhookDeliveryEntity, 'id' | 'busine
   };
 }
 
+/** What a delivery is made of: the event (with its body) and the endpoint it goes to. */
+export type DeliveryContent = Pick<WebhookDeliveryEntity, 'endpointId' | 'businessId' | 'eventId' | 'eventType' | 'orderId' | 'referenceId' | 'payload'>;
+
+/** A new delivery, waiting for its first attempt. */
+export function newDelivery(content: DeliveryContent, now: Date): WebhookDeliveryEntity {
+  return Object.assign(new WebhookDeliveryEntity(), {
+    ...content,
+    id: randomUUID(),
+    status: 'PENDING' as const,
+    attempts: 0,
+    lastStatusCode: null,
+    lastError: null,
+    nextAttemptAt: now,
+    deliveredAt: null,
+    createdAt: now,
+  });
+}
+
 /** The event types an endpoint wants ('' in the table: every type). */
 export function eventTypesOf(endpoint: Pick<WebhookEndpointEntity, 'eventTypes'>): OrderEventType[] {
   return endpoint.eventTypes === '' ? [] : (endpoint.eventTypes.split(',') as OrderEventType[]);
@@ -102,8 +120,7 @@ export class WebhookDeliveryMaker {
     const deliveries = matches.map(({ event, endpoint }) => {
       const order = snapshots.get(event.orderId);
       if (!order) throw new Error(`order ${event.orderId} of event ${event.id} is not in the transaction that recorded the event`);
-      return {
-        id: randomUUID(),
+      const content = {
         endpointId: endpoint.id,
         businessId: event.businessId,
         eventId: Number(event.id),
@@ -111,14 +128,8 @@ export class WebhookDeliveryMaker {
         orderId: event.orderId,
         referenceId: event.referenceId,
         payload: webhookBody(event, order),
-        status: 'PENDING' as const,
-        attempts: 0,
-        lastStatusCode: null,
-        lastError: null,
-        nextAttemptAt: now,
-        deliveredAt: null,
-        createdAt: now,
       };
+      return newDelivery(content, now);
     });
     await insertRows(m, WebhookDeliveryEntity, deliveries);
     await this.outbox.enqueueMany(m, deliveries.map(deliveryJob));

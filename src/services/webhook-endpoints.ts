@@ -16,9 +16,9 @@ import { ORDER_EVENT_TYPES, OrderEventType, UserError } from '../domain/types';
 import { bareHost, checkHost } from '../business-webhooks/address-guard';
 import { generateWebhookSecret } from '../business-webhooks/signing';
 import { canSeeBusiness, ServiceContext } from './context';
-import { InvalidQueryArgument } from './order-queries';
+import { decodeCursor, encodeCursor, InvalidQueryArgument } from './order-queries';
 import type { Outbox } from './outbox';
-import { deliveryJob } from './webhook-deliveries';
+import { deliveryJob, newDelivery } from './webhook-deliveries';
 
 export const MAX_ENDPOINTS_PER_BUSINESS = 100;
 export const MAX_URL_LENGTH = 2048;
@@ -185,24 +185,8 @@ export class WebhookEndpointService {
       if (!endpoint.enabled) {
         return fail(userError('INVALID_INPUT', 'The endpoint of this delivery is disabled; enable it with updateWebhookEndpoint first.', ['deliveryId']));
       }
-      const now = new Date();
-      const delivery: WebhookDeliveryEntity = Object.assign(new WebhookDeliveryEntity(), {
-        id: randomUUID(),
-        endpointId: original.endpointId,
-        businessId: original.businessId,
-        eventId: original.eventId,
-        eventType: original.eventType,
-        orderId: original.orderId,
-        referenceId: original.referenceId,
-        payload: original.payload,
-        status: 'PENDING' as const,
-        attempts: 0,
-        lastStatusCode: null,
-        lastError: null,
-        nextAttemptAt: now,
-        deliveredAt: null,
-        createdAt: now,
-      });
+      const { endpointId, businessId, eventId, eventType, orderId, referenceId, payload } = original;
+      const delivery = newDelivery({ endpointId, businessId, eventId, eventType, orderId, referenceId, payload }, new Date());
       await insertRows(m, WebhookDeliveryEntity, delivery);
       await this.outbox.enqueueMany(m, [deliveryJob(delivery)]);
       return { delivery, userErrors: [] };
@@ -281,18 +265,4 @@ function storedTypes(types: OrderEventType[] | null | undefined): string {
 
 function blankToNull(s: string | null | undefined): string | null {
   return s == null || s.trim() === '' ? null : s.trim();
-}
-
-function encodeCursor(d: WebhookDeliveryEntity): string {
-  return Buffer.from(JSON.stringify([d.createdAt.getTime(), d.id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { at: Date; id: string } {
-  try {
-    const [ms, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (typeof ms === 'number' && Number.isSafeInteger(ms) && typeof id === 'string' && id.length <= 36) return { at: new Date(ms), id };
-  } catch {
-    // the error below
-  }
-  throw new InvalidQueryArgument('after', 'after is not a cursor from this API; pass an endCursor exactly as returned.');
 }

@@ -4,29 +4,12 @@
 // instance SIGKILLed after an event was stored and while its delivery was in flight delivers it
 // after the restart, once.
 import { createBusiness, type TestBusiness } from '../helpers/fixtures';
-import type { TestGateway } from '../helpers/gateway';
 import { CREATE_ENDPOINT, deliveriesOf } from '../helpers/business-webhooks';
 import { Receiver, verify } from '../helpers/receiver';
 import { eventually, orderInput, SEND, UPDATE } from '../helpers/stack';
-import { Cluster, gql, Instance, SCALE_ADMIN_KEY, SCALE_APP_SECRET, startCluster } from './cluster';
+import { adminOf, Cluster, gql, Instance, SCALE_APP_SECRET, startCluster } from './cluster';
 
 const ALLOW_PRIVATE = { OUTBOUND_WEBHOOKS_ALLOW_PRIVATE: 'true' };
-
-/** Just enough of a TestGateway for the fixtures helpers, pointed at one instance. */
-function adminOf(instance: Instance): TestGateway {
-  return {
-    url: instance.url,
-    adminKey: SCALE_ADMIN_KEY,
-    gql: async (query: string, variables?: Record<string, unknown>, key: string | null = SCALE_ADMIN_KEY) => {
-      const res = await fetch(`${instance.url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
-        body: JSON.stringify({ query, variables }),
-      });
-      return { ...((await res.json()) as object), status: res.status };
-    },
-  } as unknown as TestGateway;
-}
 
 /** The 2xx answers an instance got from business webhook receivers (its /metrics). */
 async function attempts2xx(instance: Instance): Promise<number> {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Database } from '../../src/db/database';
 import { WhatsAppSimulator } from '../../src/sandbox/simulator';
 import { createTestDatabase, TestDatabase } from '../helpers/database';
+import type { TestGateway } from '../helpers/gateway';
 
 export const SCALE_APP_SECRET = 'scale-app-secret-0123456789';
 export const SCALE_ADMIN_KEY = 'scale-admin-key-0123456789abcdef';
@@ -114,6 +115,22 @@ export async function startCluster(opts: { redisUrl?: string } = {}): Promise<Cl
       await database.drop();
     },
   };
+}
+
+/** Just enough of a TestGateway for the fixtures helpers, pointed at one instance. */
+export function adminOf(instance: Instance): TestGateway {
+  return {
+    url: instance.url,
+    adminKey: SCALE_ADMIN_KEY,
+    gql: async (query: string, variables?: Record<string, unknown>, key: string | null = SCALE_ADMIN_KEY) => {
+      const res = await fetch(`${instance.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+        body: JSON.stringify({ query, variables }),
+      });
+      return { ...((await res.json()) as object), status: res.status };
+    },
+  } as unknown as TestGateway;
 }
 
 export async function gql<T = any>(url: string, key: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {

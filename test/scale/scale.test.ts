@@ -1,26 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { createBusiness, TestBusiness } from '../helpers/fixtures';
-import type { TestGateway } from '../helpers/gateway';
 import { orderInput, SEND, UPDATE, eventually } from '../helpers/stack';
 import { subscribeWs } from '../helpers/ws';
-import { Cluster, gql, Instance, SCALE_ADMIN_KEY, SCALE_APP_SECRET, startCluster, waitForSubscriptions } from './cluster';
+import { adminOf, Cluster, gql, Instance, SCALE_APP_SECRET, startCluster, waitForSubscriptions } from './cluster';
 import { wire } from '../fixtures/load-wire';
-
-/** Just enough of a TestGateway for the fixtures helpers, pointed at one instance. */
-function adminOf(instance: Instance): TestGateway {
-  return {
-    url: instance.url,
-    adminKey: SCALE_ADMIN_KEY,
-    gql: async (query: string, variables?: Record<string, unknown>, key: string | null = SCALE_ADMIN_KEY) => {
-      const res = await fetch(`${instance.url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
-        body: JSON.stringify({ query, variables }),
-      });
-      return { ...((await res.json()) as object), status: res.status };
-    },
-  } as unknown as TestGateway;
-}
 
 function paymentWebhook(phoneNumberId: string, referenceId: string, status: string): string {
   const body = wire('webhook.payment.captured.json');
