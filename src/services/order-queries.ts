@@ -22,10 +22,13 @@ export interface OrderFilterRequest {
   createdBefore?: Date | null;
 }
 
-export interface OrderPage {
-  edges: Array<{ cursor: string; node: OrderEntity }>;
+/** A keyset page: its rows with their cursors, and where it is in the list. */
+export interface KeysetPage<T> {
+  edges: Array<{ cursor: string; node: T }>;
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
 }
+
+export type OrderPage = KeysetPage<OrderEntity>;
 
 /** A request the caller must fix (bad cursor, page size): a top-level error naming the argument. */
 export class InvalidQueryArgument extends Error {
@@ -82,17 +85,7 @@ export class OrderQueries {
       q.andWhere('(o.createdAt, o.id) > (:cursorAt, :cursorId)', { cursorAt: this.db.param(cursor.at), cursorId: cursor.id });
     }
     const rows = await q.orderBy('o.createdAt', 'ASC').addOrderBy('o.id', 'ASC').limit(first + 1).getMany();
-    const page = rows.slice(0, first);
-    const edges = page.map((node) => ({ cursor: encodeCursor(node), node }));
-    return {
-      edges,
-      pageInfo: {
-        hasNextPage: rows.length > first,
-        hasPreviousPage: !!after,
-        startCursor: edges[0]?.cursor ?? null,
-        endCursor: edges[edges.length - 1]?.cursor ?? null,
-      },
-    };
+    return keysetPage(rows, first, after);
   }
 
   // batch reads behind the request-scoped DataLoaders: one statement per relation per request
@@ -130,6 +123,20 @@ function createReaders(db: Database) {
     transactions: new BatchReader(ds, TransactionEntity),
     messages: new BatchReader(ds, OutboundMessageEntity, { skip: ['payload'] }),
     events: new BatchReader(ds, OrderEventEntity),
+  };
+}
+
+/** The page of `first` rows out of `rows` (read with one more, to know whether a next page exists). */
+export function keysetPage<T extends { createdAt: Date; id: string }>(rows: T[], first: number, after: string | null | undefined): KeysetPage<T> {
+  const edges = rows.slice(0, first).map((node) => ({ cursor: encodeCursor(node), node }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: rows.length > first,
+      hasPreviousPage: !!after,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges[edges.length - 1]?.cursor ?? null,
+    },
   };
 }
 

@@ -16,7 +16,7 @@ import { ORDER_EVENT_TYPES, OrderEventType, UserError } from '../domain/types';
 import { bareHost, checkHost } from '../business-webhooks/address-guard';
 import { generateWebhookSecret } from '../business-webhooks/signing';
 import { canSeeBusiness, ServiceContext } from './context';
-import { decodeCursor, encodeCursor, InvalidQueryArgument } from './order-queries';
+import { decodeCursor, InvalidQueryArgument, KeysetPage, keysetPage } from './order-queries';
 import type { Outbox } from './outbox';
 import { deliveryJob, newDelivery } from './webhook-deliveries';
 
@@ -56,10 +56,7 @@ export interface DeliveryResult {
   userErrors: UserError[];
 }
 
-export interface DeliveryPage {
-  edges: Array<{ cursor: string; node: WebhookDeliveryEntity }>;
-  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
-}
+export type DeliveryPage = KeysetPage<WebhookDeliveryEntity>;
 
 const notFound = (field: string[], what: string): UserError =>
   userError('NOT_FOUND', `No ${what} with this id is visible to this key; use an id from webhookEndpoints.`, field);
@@ -206,16 +203,7 @@ export class WebhookEndpointService {
       q.andWhere('(d.createdAt, d.id) < (:cursorAt, :cursorId)', { cursorAt: this.db.param(cursor.at), cursorId: cursor.id });
     }
     const rows = await q.orderBy('d.createdAt', 'DESC').addOrderBy('d.id', 'DESC').limit(first + 1).getMany();
-    const edges = rows.slice(0, first).map((node) => ({ cursor: encodeCursor(node), node }));
-    return {
-      edges,
-      pageInfo: {
-        hasNextPage: rows.length > first,
-        hasPreviousPage: !!after,
-        startCursor: edges[0]?.cursor ?? null,
-        endCursor: edges[edges.length - 1]?.cursor ?? null,
-      },
-    };
+    return keysetPage(rows, first, after);
   }
 
   /** Every attempt of the deliveries, oldest first (batch read for a request's DataLoader). */
