@@ -13,7 +13,7 @@
 //   --quick          small data and short rounds (under 3 minutes)
 //   --postgres       DATABASE_URL (a PostgreSQL server; default postgres://postgres@127.0.0.1:5432/postgres)
 //                    and REDIS_URL (default redis://127.0.0.1:6379) instead of sqlite
-//   --only=a,b       only these scenarios (statements, read, deep-pages, send, webhooks, fanout, memory)
+//   --only=a,b       only these scenarios (statements, read, deep-pages, send, webhooks, fanout, business-webhooks, memory)
 //   --profile        start the gateway with --cpu-prof (profiles in bench/.profiles/)
 //   --rounds=n       interleaved rounds (default 3)
 //   --memory-seconds=n  length of the memory soak
@@ -32,9 +32,10 @@ const { deepPages } = require('./scenarios/deep-pages');
 const { send } = require('./scenarios/send');
 const { webhooks } = require('./scenarios/webhooks');
 const { fanout } = require('./scenarios/fanout');
+const { businessWebhooks } = require('./scenarios/business-webhooks');
 const { memory } = require('./scenarios/memory');
 
-const SCENARIOS = ['statements', 'read', 'deep-pages', 'send', 'webhooks', 'fanout', 'memory'];
+const SCENARIOS = ['statements', 'read', 'deep-pages', 'send', 'webhooks', 'fanout', 'business-webhooks', 'memory'];
 const SERVER_CPU = '0';
 const LOAD_CPU = '1';
 
@@ -69,6 +70,7 @@ function options(args) {
     settleSeconds: quick ? 30 : 120,
     webhookBatch: quick ? 100 : 400,
     fanout: quick ? { subscribers: 100, changes: 20 } : { subscribers: 1000, changes: 100 },
+    businessWebhooks: { endpoints: [1, 10, 100], changes: quick ? 20 : 100 },
     memory: { seconds: memorySeconds, earlyAt: quick ? 10 : Math.min(60, Math.round(memorySeconds / 10)) },
     // the million-order deep page runs on PostgreSQL in full mode
     bigOrders: args.postgres && !quick ? 1_000_000 : null,
@@ -193,7 +195,7 @@ async function main() {
   let error = null;
   try {
     await stage('statements', () => statements(ctx));
-    const needsGateway = ['read', 'deep-pages', 'send', 'webhooks', 'fanout'].some(wanted);
+    const needsGateway = ['read', 'deep-pages', 'send', 'webhooks', 'fanout', 'business-webhooks'].some(wanted);
     if (needsGateway) {
       ctx.gateway = await ctx.startGateway();
       sim.configureWebhooks({ url: `${ctx.gateway.url}/webhooks/whatsapp`, appSecret: SECRETS.appSecret, autoDeliver: false });
@@ -202,6 +204,7 @@ async function main() {
       await stage('send', () => send(ctx));
       await stage('webhooks', () => webhooks(ctx));
       await stage('fanout', () => fanout(ctx));
+      await stage('business-webhooks', () => businessWebhooks(ctx));
       await ctx.gateway.stop();
       ctx.gateway = null;
     }

@@ -8,10 +8,11 @@ import { reconciliationCsvRoutes } from './http/reconciliation-csv';
 import { sandboxRoutes } from './http/sandbox';
 import { createLogger, Logger } from './logger';
 import { createServices, Services } from './services';
-import { loadSandboxSecrets, saveDemoKeys, SandboxSecrets, SandboxSecretsError } from './sandbox/secrets';
+import { loadSandboxSecrets, saveDemoKeys, saveWebhookReceiver, SandboxSecrets, SandboxSecretsError } from './sandbox/secrets';
 import { inProcessWhatsApp, remoteWhatsApp, SandboxRefusal, type SandboxWhatsApp } from './sandbox/sandbox-whatsapp';
 import { seedSandbox } from './sandbox/seed';
 import { WhatsAppSimulator, type WebhookTarget } from './sandbox/simulator';
+import { SandboxWebhookReceiver } from './sandbox/webhook-receiver';
 
 export interface Gateway {
   config: Config;
@@ -130,9 +131,11 @@ export async function startGateway(
     } else {
       services = createServices(config, db, logger);
     }
+    const receiver = config.sandbox ? new SandboxWebhookReceiver(logger) : null;
     http = await createHttpServer(config, buildGatewaySchema(), services, db, logger, [
       reconciliationCsvRoutes(services, logger),
       ...(whatsapp ? [sandboxRoutes(whatsapp)] : []),
+      ...(receiver ? [receiver.routes(services)] : []),
     ]);
     const port = await http.listen(config.port, config.host).catch((err: NodeJS.ErrnoException) => {
       throw listenError(err, config.port, config.host);
@@ -150,6 +153,18 @@ export async function startGateway(
       };
       await joinSimulator(whatsapp, target, options.simulatorWaitMs ?? 15_000);
     }
+    // the demo business's webhooks go to the sandbox's own receiver (a local http address)
+    if (sandbox && receiver && config.outboundWebhooksAllowPrivate) {
+      const local = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+      const gatewayUrl = `http://${local.includes(':') ? `[${local}]` : local}:${port}`;
+      const secrets = sandbox;
+      const connected = await db.exclusive('sandbox', () => receiver.connect(services, gatewayUrl, secrets));
+      if (connected?.webhookReceiverEndpointId && connected.webhookReceiverSecret) {
+        await saveWebhookReceiver(db, { webhookReceiverEndpointId: connected.webhookReceiverEndpointId, webhookReceiverSecret: connected.webhookReceiverSecret });
+        sandbox = connected;
+      }
+    }
+
     services.outbox.start();
     services.webhooks.start();
     services.verifier.start();

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from './config';
 import { Gateway, startGateway, StartupError } from './gateway';
 import { createLogger } from './logger';
 import { sandboxBanner } from './sandbox/banner';
+import { RECEIVER_PATH } from './sandbox/webhook-receiver';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -33,6 +34,7 @@ async function printSandboxBanner(gateway: Gateway): Promise<void> {
       opsKey: s.opsKey,
       dashboardUrl: await servedPage(`${gateway.url}/dashboard`),
       simulatorUrl: gateway.config.simulatorUrl,
+      webhookReceiver: s.webhookReceiverSecret ? { url: `${gateway.url}${RECEIVER_PATH}`, secret: s.webhookReceiverSecret } : null,
     }),
   );
 }

@@ -55,6 +55,8 @@ async function startGateway(o) {
     DATA_DIR: o.dataDir,
     LOG_LEVEL: 'info',
     ...BENCH_LIMITS,
+    // the business-webhooks scenario's receiver is on this machine
+    OUTBOUND_WEBHOOKS_ALLOW_PRIVATE: 'true',
     ...(o.env ?? {}),
   };
   const nodeArgs = [];

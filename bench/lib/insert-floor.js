@@ -43,14 +43,13 @@ function rowsOfOneOrder() {
   const id = randomUUID();
   const referenceId = `${o.prefix}-${(counter++).toString(36)}`;
   const now = ts(Date.now());
-  const lease = ts(Date.now() + 25_000);
   return [
     ['orders', [id, b.id, referenceId, b.phoneNumberId, '919876543210', 'PHYSICAL_GOODS', b.configuration, 'RAZORPAY', 'PENDING', null, 'INR', 100,
       45000, 8100, 'GST 18%', 4000, 'Standard', 5100, 'WELCOME', 'Welcome offer', 52000, 'Your order is ready. Tap Review and Pay.',
       'Example Store', null, null, null, null, 'f'.repeat(64), now, now]],
     ['order_items', [randomUUID(), id, 0, 'SKU-1', 'Cotton T-shirt', 25000, 22500, 2, 'India', 'Example Store Pvt Ltd', ADDRESS]],
     ['payments', [randomUUID(), id, b.id, referenceId, 'NEW', false, null, null, null, null, null, 0, null, now, now]],
-    ['outbound_messages', [randomUUID(), id, b.id, 'ORDER_DETAILS', PAYLOAD, 'QUEUED', null, 0, now, lease, null, null, null, null, now, now]],
+    ['outbound_messages', [randomUUID(), id, b.id, 'ORDER_DETAILS', PAYLOAD, 'QUEUED', null, 0, null, null, null, null, now, now]],
     ['order_events', [id, b.id, referenceId, 'ORDER_CREATED', 'API', null, 'PENDING', null, now]],
   ];
 }

@@ -3,6 +3,11 @@ import { DateUtils } from 'typeorm/util/DateUtils';
 import { createDataSource, DataSourceExtras, Dialect, dialectOf } from './data-source';
 import { WriteQueue } from './write-queue';
 
+interface TransactionHooks {
+  beforeCommit: Array<() => Promise<void>>;
+  afterCommit: Array<() => void>;
+}
+
 /**
  * The gateway's handle on its database. Every write goes through `transaction`, which on sqlite
  * runs the transactions one after another (see WriteQueue) and on Postgres lets them run in
@@ -16,6 +21,8 @@ import { WriteQueue } from './write-queue';
 export class Database {
   readonly dialect: Dialect;
   private readonly writes = new WriteQueue();
+  /** work registered by code running inside a transaction, for its end (see beforeCommit, afterCommit) */
+  private readonly hooks = new WeakMap<EntityManager, TransactionHooks>();
 
   constructor(
     readonly dataSource: DataSource,
@@ -44,11 +51,39 @@ export class Database {
     return this.readSource.manager;
   }
 
-  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    if (this.dialect === 'sqlite') {
-      return this.writes.run(() => this.dataSource.transaction(work));
-    }
-    return this.dataSource.transaction(work);
+  async transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    let hooks: TransactionHooks | null = null;
+    const run = async (m: EntityManager): Promise<T> => {
+      hooks = { beforeCommit: [], afterCommit: [] };
+      this.hooks.set(m, hooks);
+      const result = await work(m);
+      // a before-commit step may itself register more (in order)
+      for (let i = 0; i < hooks.beforeCommit.length; i++) await hooks.beforeCommit[i]();
+      return result;
+    };
+    const result = await (this.dialect === 'sqlite' ? this.writes.run(() => this.dataSource.transaction(run)) : this.dataSource.transaction(run));
+    for (const after of (hooks as TransactionHooks | null)?.afterCommit ?? []) after();
+    return result;
+  }
+
+  /**
+   * Runs `step` at the end of the transaction `m` belongs to, inside it, after the work the
+   * transaction was opened for: e.g. work derived from everything the transaction changed. False
+   * when `m` is not a transaction of this Database (the caller then does the work at once).
+   */
+  beforeCommit(m: EntityManager, step: () => Promise<void>): boolean {
+    const hooks = this.hooks.get(m);
+    if (!hooks) return false;
+    hooks.beforeCommit.push(step);
+    return true;
+  }
+
+  /** Runs `notify` once the transaction `m` belongs to has committed (never when it rolled back). */
+  afterCommit(m: EntityManager, notify: () => void): boolean {
+    const hooks = this.hooks.get(m);
+    if (!hooks) return false;
+    hooks.afterCommit.push(notify);
+    return true;
   }
 
   /** Row lock for a read inside a write transaction (sqlite's single writer needs none). */

@@ -66,6 +66,8 @@ export const ERROR_CODES = [
   'UPSTREAM_UNAVAILABLE',
   'IDEMPOTENCY_KEY_REUSED',
   'ALREADY_EXISTS',
+  'WEBHOOK_URL_NOT_ALLOWED',
+  'NOT_FOUND',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -126,5 +126,9 @@ registerEnumType(ErrorCodeEnum, {
     },
     IDEMPOTENCY_KEY_REUSED: { description: 'the idempotency key was already used with a different input' },
     ALREADY_EXISTS: { description: 'a record with this identity already exists' },
+    WEBHOOK_URL_NOT_ALLOWED: {
+      description: 'the URL is not https, does not parse, or points at an address the gateway refuses to call',
+    },
+    NOT_FOUND: { description: 'no webhook endpoint or delivery with this id is visible to the caller' },
   },
 });

@@ -20,6 +20,8 @@ import {
 import { MAX_PAGE_SIZE } from '../services/order-queries';
 import { MAX_RECONCILIATION_PAGE } from '../services/reconciliation';
 import { MAX_BUSINESSES_PAGE } from '../services/tenancy';
+import { MAX_DELIVERY_PAGE, MAX_ENDPOINTS_PER_BUSINESS, MAX_LISTED_ENDPOINTS } from '../services/webhook-endpoints';
+import { ORDER_EVENT_TYPES } from '../domain/types';
 import type { Principal } from '../services/context';
 
 // No depth limit: the data graph has no cycles (the deepest query, orders → edges → node →
@@ -59,9 +61,14 @@ export const LIST_CAPS = {
   paymentConfigurations: 20,
   /** the largest page of the operator's businesses (other keys see their own, one) */
   businesses: MAX_BUSINESSES_PAGE,
+  /** a business holds at most 100 webhook endpoints; the operator sees the first 1,000 of all businesses */
+  webhookEndpoints: MAX_LISTED_ENDPOINTS,
+  /** a delivery retried for 72 hours makes hundreds of attempts: the latest 50 are shown */
+  webhookAttempts: 50,
 } as const;
 
-type Bound = number | 'parent';
+/** a number of elements; the page's own count ('parent'); or a number by who asks */
+type Bound = number | 'parent' | ((principal: Principal | null) => number);
 
 const LIST_BOUNDS: Record<string, Bound> = {
   'Order.items': MAX_ITEMS, // WhatsApp's limit for order_details, enforced by validation
@@ -80,6 +87,11 @@ const LIST_BOUNDS: Record<string, Bound> = {
   // the page's own `first` counts them (at the connection)
   'OrderConnection.edges': 'parent',
   'ReconciliationConnection.edges': 'parent',
+  'WebhookDeliveryConnection.edges': 'parent',
+  // a business holds at most 100; only the operator sees every business's
+  'Query.webhookEndpoints': (principal) => (principal?.role === 'ADMIN' ? LIST_CAPS.webhookEndpoints : MAX_ENDPOINTS_PER_BUSINESS),
+  'WebhookEndpoint.eventTypes': ORDER_EVENT_TYPES.length,
+  'WebhookDelivery.attemptLog': LIST_CAPS.webhookAttempts,
   // four scalars each, made before the selection runs and bounded by the input (1 MB body)
   'UserError.field': 8,
   '*.userErrors': 10,
@@ -88,6 +100,7 @@ const LIST_BOUNDS: Record<string, Bound> = {
 const PAGE_CAPS: Record<string, number | ((principal: Principal | null) => number)> = {
   'Query.orders': MAX_PAGE_SIZE,
   'Query.reconciliation': MAX_RECONCILIATION_PAGE,
+  'WebhookEndpoint.deliveries': MAX_DELIVERY_PAGE,
   // a key of a business sees one, whatever page it asks for
   'Query.businesses': (principal) => (principal?.role === 'ADMIN' ? LIST_CAPS.businesses : 1),
 };
@@ -134,7 +147,7 @@ const estimator: ComplexityEstimator = ({ type, field, args, childComplexity, co
   if (isList(field)) {
     // every element is an object (or value) to produce, and a row to read: it counts one too
     const bound = boundOf(type.name, field.name);
-    const n = typeof bound === 'number' ? bound : 1;
+    const n = typeof bound === 'number' ? bound : typeof bound === 'function' ? bound(principal) : 1;
     return own + n * (1 + childComplexity);
   }
   return own + childComplexity;

@@ -9,6 +9,7 @@ import type {
   PaymentEntity,
   PhoneNumberEntity,
   TransactionEntity,
+  WebhookDeliveryAttemptEntity,
 } from '../db/entities';
 import type { Services } from '../services';
 
@@ -79,6 +80,14 @@ export class Loaders {
   get eventsOfOrder(): DataLoader<string, OrderEventEntity[]> {
     const q = this.services.orderQueries;
     return (this._eventsOfOrder ??= new DataLoader(async (ids) => groupByKey(ids, await q.eventsByOrderIds(ids), (e) => e.orderId)));
+  }
+
+  private _attemptsOfDelivery?: DataLoader<string, WebhookDeliveryAttemptEntity[]>;
+  get attemptsOfDelivery(): DataLoader<string, WebhookDeliveryAttemptEntity[]> {
+    const w = this.services.webhookEndpoints;
+    return (this._attemptsOfDelivery ??= new DataLoader(async (ids) =>
+      groupByKey(ids, await w.attemptsByDeliveryIds(ids), (a) => a.deliveryId),
+    ));
   }
 }
 

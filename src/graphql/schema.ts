@@ -26,6 +26,7 @@ import {
   PhoneNumberResolver,
   ViewerResolver,
 } from './resolvers/tenancy.resolver';
+import { WebhookDeliveryResolver, WebhookEndpointResolver } from './resolvers/webhooks.resolver';
 import { exposeAs } from './types/common';
 import {
   ApiKeyEntity,
@@ -35,6 +36,8 @@ import {
   OutboundMessageEntity,
   PaymentConfigurationEntity,
   PhoneNumberEntity,
+  WebhookDeliveryEntity,
+  WebhookEndpointEntity,
 } from '../db/entities';
 
 exposeAs(BusinessEntity, 'Business');
@@ -44,6 +47,8 @@ exposeAs(ApiKeyEntity, 'ApiKey');
 exposeAs(OrderEntity, 'Order');
 exposeAs(OutboundMessageEntity, 'OutboundMessage');
 exposeAs(OrderEventEntity, 'OrderEvent');
+exposeAs(WebhookEndpointEntity, 'WebhookEndpoint');
+exposeAs(WebhookDeliveryEntity, 'WebhookDelivery');
 
 let built: GraphQLSchema | null = null;
 
@@ -66,6 +71,8 @@ export function buildGatewaySchema(): GraphQLSchema {
       SubscriptionResolver,
       OrderStatusChangeResolver,
       PaymentStatusChangeResolver,
+      WebhookEndpointResolver,
+      WebhookDeliveryResolver,
     ],
     scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
     authChecker,

@@ -1,7 +1,7 @@
 import { Router } from 'express';
-import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { WebSocketServer } from 'ws';
-import { OrderEntity, OutboundMessageEntity, PaymentEntity, ReceivedWebhookEntity } from '../db/entities';
+import { OrderEntity, OutboundMessageEntity, PaymentEntity, ReceivedWebhookEntity, WebhookDeliveryEntity } from '../db/entities';
 import type { Services } from '../services';
 
 /**
@@ -61,9 +61,57 @@ export function metricsRoutes(services: Services, websockets: WebSocketServer): 
       .getCount(),
   );
 
+  businessWebhookMetrics(registry, services);
+
   const router = Router();
   router.get('/metrics', async (_req, res) => {
     res.type(registry.contentType).send(await registry.metrics());
   });
   return router;
+}
+
+/**
+ * Business webhooks: deliveries waiting or failed (from the database, every instance's), the age of
+ * the oldest one waiting, and this instance's attempts by result and deliveries finished by status.
+ */
+function businessWebhookMetrics(registry: Registry, services: Services): void {
+  new Gauge({
+    name: 'wpg_business_webhook_deliveries',
+    help: 'business webhook deliveries waiting (PENDING) or given up (FAILED, redeliverable)',
+    labelNames: ['status'],
+    registers: [registry],
+    async collect() {
+      for (const status of ['PENDING', 'FAILED'] as const) this.set({ status }, await services.db.manager.countBy(WebhookDeliveryEntity, { status }));
+    },
+  });
+  new Gauge({
+    name: 'wpg_business_webhook_oldest_pending_age_seconds',
+    help: 'age of the oldest business webhook delivery not yet delivered (0 when none)',
+    registers: [registry],
+    async collect() {
+      const oldest = (await services.outbox.depth()).find((d) => d.kind === 'BUSINESS_WEBHOOK')?.oldest;
+      this.set(oldest ? Math.max(0, (Date.now() - oldest.getTime()) / 1000) : 0);
+    },
+  });
+  const { stats } = services.webhookSending;
+  new Counter({
+    name: 'wpg_business_webhook_attempts_total',
+    help: 'business webhook requests made by this instance, by result (2xx, 3xx, 4xx, 5xx, timeout, network, refused_address)',
+    labelNames: ['result'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [result, count] of stats.attempts) this.inc({ result }, count);
+    },
+  });
+  new Counter({
+    name: 'wpg_business_webhook_deliveries_finished_total',
+    help: 'business webhook deliveries this instance finished, by final status',
+    labelNames: ['status'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [status, count] of stats.finished) this.inc({ status }, count);
+    },
+  });
 }

@@ -10,6 +10,8 @@ export interface BannerInput {
   dashboardUrl?: string | null;
   /** the shared simulator (SIMULATOR_URL), or null for the one in this process */
   simulatorUrl: string | null;
+  /** the sandbox's receiver of the demo business's signed webhooks, and its endpoint's secret */
+  webhookReceiver?: { url: string; secret: string } | null;
 }
 
 /** What `npm start` prints in sandbox mode: everything a newcomer needs to try the gateway. */
@@ -30,6 +32,10 @@ export function sandboxBanner(b: BannerInput): string {
     `  Demo business  phone number id ${DEMO.phoneNumberId}, payment configuration "${DEMO.paymentConfiguration}"`,
     `  Demo customer  ${DEMO.customer}   (send orders to this number)`,
     `  WhatsApp       ${b.simulatorUrl ? `the shared simulator at ${b.simulatorUrl}` : 'simulated in this process'}`,
+    b.webhookReceiver
+      ? `  Webhooks       every order event of the demo business is delivered, signed, to ${b.webhookReceiver.url}\n` +
+        `                 (GET it with any key above to see what arrived; its secret: ${b.webhookReceiver.secret})`
+      : null,
     '',
     "The README's commands use these keys; in the shell you run them from:",
     `  export ${exports.join(' ')}`,

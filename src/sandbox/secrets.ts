@@ -14,6 +14,9 @@ export interface SandboxSecrets {
   /** the seeded demo keys, kept so every sandbox start can print them again */
   storefrontKey?: string;
   opsKey?: string;
+  /** the demo business's endpoint at the sandbox webhook receiver, and its signing secret */
+  webhookReceiverEndpointId?: string;
+  webhookReceiverSecret?: string;
 }
 
 const ROW_ID = 'sandbox';
@@ -49,6 +52,10 @@ export async function loadSandboxSecrets(db: Database, config: Config): Promise<
 
 export async function saveDemoKeys(db: Database, keys: { storefrontKey: string; opsKey: string }): Promise<void> {
   await db.transaction((m) => m.update(SandboxSecretsEntity, { id: ROW_ID }, keys));
+}
+
+export async function saveWebhookReceiver(db: Database, receiver: { webhookReceiverEndpointId: string; webhookReceiverSecret: string }): Promise<void> {
+  await db.transaction((m) => m.update(SandboxSecretsEntity, { id: ROW_ID }, receiver));
 }
 
 async function freshSecrets(db: Database, config: Config): Promise<SandboxSecrets> {
@@ -89,7 +96,13 @@ async function legacySecrets(db: Database, config: Config): Promise<SandboxSecre
 }
 
 function withNulls(s: SandboxSecrets): Omit<SandboxSecretsEntity, 'id' | 'createdAt'> {
-  return { ...s, storefrontKey: s.storefrontKey ?? null, opsKey: s.opsKey ?? null };
+  return {
+    ...s,
+    storefrontKey: s.storefrontKey ?? null,
+    opsKey: s.opsKey ?? null,
+    webhookReceiverEndpointId: s.webhookReceiverEndpointId ?? null,
+    webhookReceiverSecret: s.webhookReceiverSecret ?? null,
+  };
 }
 
 function fromRow(row: SandboxSecretsEntity): SandboxSecrets {
@@ -100,5 +113,7 @@ function fromRow(row: SandboxSecretsEntity): SandboxSecrets {
     verifyToken: row.verifyToken,
     ...(row.storefrontKey ? { storefrontKey: row.storefrontKey } : {}),
     ...(row.opsKey ? { opsKey: row.opsKey } : {}),
+    ...(row.webhookReceiverEndpointId ? { webhookReceiverEndpointId: row.webhookReceiverEndpointId } : {}),
+    ...(row.webhookReceiverSecret ? { webhookReceiverSecret: row.webhookReceiverSecret } : {}),
   };
 }

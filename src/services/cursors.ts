@@ -45,3 +45,26 @@ function validKey(key: unknown, kind: CursorKey): boolean {
 }
 
 const MAX_POSITION = 2147483647;
+
+/** A keyset page: its rows with their cursors, and where it is in the list. */
+export interface KeysetPage<T> {
+  edges: Array<{ cursor: string; node: T }>;
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+}
+
+/**
+ * The page of `first` rows out of `rows` (read with one more, to know whether a next page exists),
+ * each with its cursor over (createdAt, id).
+ */
+export function keysetPage<T extends { createdAt: Date; id: string }>(rows: T[], first: number, after: string | null | undefined): KeysetPage<T> {
+  const edges = rows.slice(0, first).map((node) => ({ cursor: encodeCursor(node.createdAt, node.id), node }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: rows.length > first,
+      hasPreviousPage: !!after,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges[edges.length - 1]?.cursor ?? null,
+    },
+  };
+}

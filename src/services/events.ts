@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { createPubSub, PubSub } from '@graphql-yoga/subscription';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import Redis from 'ioredis';
-import type { EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { OrderEventEntity } from '../db/entities';
 import { insertReturningId } from '../db/writes';
 import type { EventSource, OrderEventType } from '../domain/types';
@@ -37,7 +37,17 @@ export async function recordEvent(
     at: new Date(),
   });
   event.id = await insertReturningId(m, OrderEventEntity, event);
+  await recordedHooks.get(m.connection)?.(m, event);
   return event;
+}
+
+/** Work that must be done in the transaction of every stored event (business webhooks: its deliveries). */
+export type EventRecordedHook = (m: EntityManager, event: OrderEventEntity) => Promise<void>;
+const recordedHooks = new WeakMap<DataSource, EventRecordedHook>();
+
+/** Runs `hook` in the transaction of every event stored in `dataSource` from now on. */
+export function whenEventRecorded(dataSource: DataSource, hook: EventRecordedHook): void {
+  recordedHooks.set(dataSource, hook);
 }
 
 /** An event as it travels between instances: plain JSON values only (no entities, no Dates). */

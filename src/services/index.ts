@@ -17,6 +17,8 @@ import { PaymentVerifier } from './verification';
 import { ExpiryWatcher } from './expiry';
 import { WebhookInbox } from './webhooks';
 import { ReconciliationService } from './reconciliation';
+import { BusinessWebhookSending, WebhookDeliveryMaker } from './webhook-deliveries';
+import { WebhookEndpointService } from './webhook-endpoints';
 
 /** Every service, wired once at start and shared by all requests. */
 export interface Services {
@@ -35,6 +37,9 @@ export interface Services {
   expiry: ExpiryWatcher;
   webhooks: WebhookInbox;
   reconciliation: ReconciliationService;
+  webhookEndpoints: WebhookEndpointService;
+  /** the outbox kind that sends business webhooks (its counts feed /metrics) */
+  webhookSending: BusinessWebhookSending;
 }
 
 export function createServices(config: Config, db: Database, logger: Logger): Services {
@@ -49,6 +54,10 @@ export function createServices(config: Config, db: Database, logger: Logger): Se
     leaseMs,
   });
   outbox.register(new MessageSending(db, upstream, config.outboxMaxAttempts));
+  const webhookSending = new BusinessWebhookSending(db, config.secretsKey, config.outboundWebhooksAllowPrivate);
+  outbox.register(webhookSending);
+  // every stored order event becomes deliveries to the business's endpoints, in its transaction
+  new WebhookDeliveryMaker(db, outbox);
   const idempotency = new IdempotencyService(db);
   const directory = new Directory(db);
   const orderQueries = new OrderQueries(db);
@@ -81,5 +90,7 @@ export function createServices(config: Config, db: Database, logger: Logger): Se
     }),
     webhooks: new WebhookInbox(db, events, verifier, logger, { pollMs: config.relayPollMs, leaseMs }, directory),
     reconciliation: new ReconciliationService(db),
+    webhookEndpoints: new WebhookEndpointService(db, outbox, config.secretsKey, config.outboundWebhooksAllowPrivate),
+    webhookSending,
   };
 }

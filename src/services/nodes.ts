@@ -7,9 +7,13 @@ import {
   OutboundMessageEntity,
   PaymentConfigurationEntity,
   PhoneNumberEntity,
+  WebhookDeliveryEntity,
+  WebhookEndpointEntity,
 } from '../db/entities';
 import { MAX_EVENT_ID } from '../domain/limits';
 import { canSeeBusiness, ServiceContext } from './context';
+
+const canManageWebhooks = (ctx: ServiceContext) => ctx.principal.role === 'ADMIN' || ctx.principal.role === 'OPS';
 
 /**
  * `node(id)`: any record by its global id, but only within the caller's business. A record of
@@ -40,6 +44,11 @@ export class NodeService {
         const seq = /^\d{1,10}$/.test(id) ? Number(id) : NaN;
         return seq <= MAX_EVENT_ID ? scoped(await m.findOne(OrderEventEntity, { where: { id: seq } })) : null;
       }
+      // webhook endpoints and deliveries are OPS and ADMIN matters, like the API that manages them
+      case 'WebhookEndpoint':
+        return canManageWebhooks(ctx) ? scoped(await m.findOne(WebhookEndpointEntity, { where: { id } })) : null;
+      case 'WebhookDelivery':
+        return canManageWebhooks(ctx) ? scoped(await m.findOne(WebhookDeliveryEntity, { where: { id } })) : null;
       default:
         return null;
     }

@@ -10,7 +10,7 @@ import {
 } from '../db/entities';
 import type { MessageStatus, OrderEventType, OrderStatus, PaymentStatus } from '../domain/types';
 import { scopedBusinessId, ServiceContext } from './context';
-import { decodeCursor, encodeCursor } from './cursors';
+import { decodeCursor, type KeysetPage, keysetPage } from './cursors';
 import { InvalidQueryArgument } from './invalid-query-argument';
 
 export { InvalidQueryArgument };
@@ -38,10 +38,7 @@ export interface OrderFilterRequest {
 
 const REFERENCE_PREFIX = /^[A-Za-z0-9_.-]{1,35}$/;
 
-export interface OrderPage {
-  edges: Array<{ cursor: string; node: OrderEntity }>;
-  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
-}
+export type OrderPage = KeysetPage<OrderEntity>;
 
 /**
  * Reads of orders and their relations. Pages are keyset pages over (createdAt, id): the cost of a
@@ -133,17 +130,7 @@ export class OrderQueries {
     }
     const direction = newestFirst ? 'DESC' : 'ASC';
     const rows = await q.orderBy('o.createdAt', direction).addOrderBy('o.id', direction).limit(first + 1).getMany();
-    const page = rows.slice(0, first);
-    const edges = page.map((node) => ({ cursor: orderCursor(node), node }));
-    return {
-      edges,
-      pageInfo: {
-        hasNextPage: rows.length > first,
-        hasPreviousPage: !!after,
-        startCursor: edges[0]?.cursor ?? null,
-        endCursor: edges[edges.length - 1]?.cursor ?? null,
-      },
-    };
+    return keysetPage(rows, first, after);
   }
 
   /** The id of the newest event the caller may see (null before the first): where a live view starts. */
@@ -192,8 +179,4 @@ function createReaders(db: Database) {
     messages: new BatchReader(ds, OutboundMessageEntity, { skip: ['payload'] }),
     events: new BatchReader(ds, OrderEventEntity),
   };
-}
-
-function orderCursor(order: OrderEntity): string {
-  return encodeCursor(order.createdAt, order.id);
 }

@@ -1,8 +1,8 @@
 import type { EntityManager } from 'typeorm';
-import { In } from 'typeorm';
+import { BatchReader } from '../db/batch-reads';
 import type { Database } from '../db/database';
 import { OutboxEntity, OutboxKind, OrderEventEntity } from '../db/entities';
-import { insertReturningId } from '../db/writes';
+import { insertReturningId, insertRows } from '../db/writes';
 import type { EventSource } from '../domain/types';
 import type { Logger } from '../logger';
 import type { EventBus } from './events';
@@ -14,8 +14,10 @@ export interface OutboxOptions {
   retryBaseMs: number;
   retryMaxMs: number;
   pollMs: number;
-  /** how long one claim on a job lasts; longer than a call can take */
+  /** how long one claim on a job lasts; longer than a call can take (a kind's callTimeoutMs may lengthen it) */
   leaseMs: number;
+  /** jobs the relay runs at the same time (one per sequence); default 100 */
+  concurrency?: number;
 }
 
 /** Why a call did not succeed, in the terms the outbox decides by. */
@@ -71,6 +73,11 @@ export interface OutboxHandler<S, V> {
   readonly kind: OutboxKind;
   /** most calls before giving up; null: only the job's giveUpAt limits it */
   readonly maxAttempts: number | null;
+  /**
+   * The outbox aborts a call (the signal handed to call()) after this long; the kind reports it as
+   * a failure like any other. Claims last long enough for it. Unset: the kind bounds its calls itself.
+   */
+  readonly callTimeoutMs?: number;
   /** what the job delivers; null when it is gone (the job is dropped) */
   load(job: OutboxJob): Promise<S | null>;
   /**
@@ -79,7 +86,7 @@ export interface OutboxHandler<S, V> {
    * tell now; nothing is sent then. Kinds without it are simply called again (the receiver dedupes).
    */
   settle?(subject: S, job: OutboxJob): Promise<{ delivered: true; value: V | null } | { delivered: false }>;
-  call(subject: S, job: OutboxJob): Promise<CallResult<V>>;
+  call(subject: S, job: OutboxJob, signal: AbortSignal): Promise<CallResult<V>>;
   /** Writes the step's outcome in the outbox's transaction; returns the events to publish after commit. */
   record(m: EntityManager, subject: S, job: OutboxJob, step: Step<V>, source: EventSource): Promise<OrderEventEntity[]>;
   /** A failure from settle() or call() that threw instead of answering (a fault): how to treat it. */
@@ -119,6 +126,10 @@ export type RequestStep<V> = Step<V> | { kind: 'waiting' };
 export class Outbox {
   private readonly handlers = new Map<OutboxKind, OutboxHandler<unknown, unknown>>();
   private readonly loop: WorkerLoop;
+  /** relay passes in progress: a kick wakes them to claim more */
+  private readonly passes = new Set<() => void>();
+  private leaseMs: number;
+  private reader: BatchReader<OutboxEntity> | null = null;
 
   constructor(
     private readonly db: Database,
@@ -127,33 +138,38 @@ export class Outbox {
     private readonly options: OutboxOptions,
   ) {
     this.loop = new WorkerLoop('outbox relay', () => this.tick(), options.pollMs, logger);
+    this.leaseMs = options.leaseMs;
   }
 
   register<S, V>(handler: OutboxHandler<S, V>): void {
     this.handlers.set(handler.kind, handler as OutboxHandler<unknown, unknown>);
+    // a claim outlives the longest call any kind may make
+    if (handler.callTimeoutMs) this.leaseMs = Math.max(this.leaseMs, handler.callTimeoutMs * 2 + 5000);
   }
 
   start = () => this.loop.start();
   stop = () => this.loop.stop();
-  /** Work became due: run a pass now (coalesced with one already planned). */
-  kick = (delayMs = 0) => this.loop.kick(delayMs);
+  /**
+   * Work became due: run a pass now (coalesced with one already planned). A pass in progress
+   * (busy with slow calls) claims what became due at once, without waiting for its calls to end.
+   */
+  kick = (delayMs = 0) => {
+    if (delayMs <= 0) for (const wake of this.passes) wake();
+    this.loop.kick(delayMs);
+  };
+
+  /**
+   * After the transaction `m` belongs to commits, the relay runs the jobs it stored (jobs not held
+   * by the creating request would otherwise wait for the next poll).
+   */
+  kickAfterCommit(m: EntityManager): void {
+    if (!this.db.afterCommit(m, () => this.kick())) this.kick(this.options.pollMs);
+  }
 
   /** Stores a job in the caller's transaction. */
   async enqueue(m: EntityManager, job: NewJob): Promise<OutboxJob> {
-    const now = job.now ?? new Date();
-    const row = {
-      kind: job.kind,
-      subjectId: job.subjectId,
-      businessId: job.businessId,
-      sequenceKey: job.sequenceKey,
-      attempts: 0,
-      nextAttemptAt: now,
-      lockedUntil: job.heldByRequest ? new Date(now.getTime() + this.options.leaseMs) : null,
-      outcomeUnknown: false,
-      lastError: null,
-      giveUpAt: job.giveUpAt ?? null,
-      createdAt: now,
-    };
+    const row = this.rowOf(job);
+    const now = row.createdAt;
     const id = await insertReturningId(m, OutboxEntity, row);
     return {
       id,
@@ -164,6 +180,33 @@ export class Outbox {
       attempts: 0,
       outcomeUnknown: false,
       giveUpAt: row.giveUpAt,
+      createdAt: now,
+    };
+  }
+
+  /**
+   * Stores several jobs for the relay in one statement, in the caller's transaction; within a
+   * sequence they go out in the order given. The relay runs them right after commit.
+   */
+  async enqueueMany(m: EntityManager, jobs: NewJob[]): Promise<void> {
+    if (jobs.length === 0) return;
+    await insertRows(m, OutboxEntity, jobs.map((job) => this.rowOf({ ...job, heldByRequest: false })));
+    this.kickAfterCommit(m);
+  }
+
+  private rowOf(job: NewJob) {
+    const now = job.now ?? new Date();
+    return {
+      kind: job.kind,
+      subjectId: job.subjectId,
+      businessId: job.businessId,
+      sequenceKey: job.sequenceKey,
+      attempts: 0,
+      nextAttemptAt: now,
+      lockedUntil: job.heldByRequest ? new Date(now.getTime() + this.options.leaseMs) : null,
+      outcomeUnknown: false,
+      lastError: null,
+      giveUpAt: job.giveUpAt ?? null,
       createdAt: now,
     };
   }
@@ -186,41 +229,94 @@ export class Outbox {
   }
 
   /**
-   * One relay pass: claim due jobs and run them, until none is due. A sequence's next job becomes
-   * due when the one before it finishes, so a pass that finished any job looks again.
+   * One relay pass: claims due jobs and runs up to `concurrency` of them at once, claiming more as
+   * soon as any finishes or new work is kicked (a slow call holds only its own slot), until nothing
+   * is due and nothing runs. A sequence's next job becomes due when the one before it finishes.
    */
-  async tick(limit = 50): Promise<number> {
+  async tick(concurrency = this.options.concurrency ?? 100): Promise<number> {
     let done = 0;
-    for (;;) {
-      if (this.loop.stopped) return done;
-      const jobs = await this.claim(limit);
-      let finished = 0;
-      await Promise.all(
-        jobs.map(async (job) => {
-          const handler = this.handler(job.kind);
+    const running = new Set<Promise<void>>();
+    let lookAgain = true;
+    let claimError: unknown = null;
+    let wake: (() => void) | null = null;
+    const signal = () => {
+      const w = wake;
+      wake = null;
+      w?.();
+    };
+    const kicked = () => {
+      lookAgain = true;
+      signal();
+    };
+    this.passes.add(kicked);
+    try {
+      for (;;) {
+        const claiming = lookAgain && claimError === null && !this.loop.stopped && running.size < concurrency;
+        if (claiming) {
+          lookAgain = false;
+          const wanted = concurrency - running.size;
+          let jobs: OutboxJob[] = [];
           try {
-            const subject = await handler.load(job);
-            if (subject === null) {
-              await this.db.transaction((m) => m.delete(OutboxEntity, { id: job.id }));
-              return;
-            }
-            const step = await this.run(handler, job, subject, 'SYSTEM');
-            if (step.kind === 'delivered' || step.kind === 'settled') done++;
-            if (isFinal(step)) finished++;
+            jobs = await this.claim(wanted);
           } catch (err) {
-            // a fault of ours (database, bug): the lease runs out and the job is tried again
-            this.logger.error({ err, jobId: job.id, kind: job.kind }, 'outbox job failed; it will be retried when its lease expires');
+            // the database is away: finish what runs, then let the worker loop try again later
+            claimError = err;
           }
-        }),
-      );
-      if (jobs.length < limit && finished === 0) return done;
+          if (jobs.length === wanted) lookAgain = true;
+          for (const job of jobs) {
+            const p: Promise<void> = this.runClaimed(job).then((outcome) => {
+              if (outcome === 'delivered') done++;
+              if (outcome !== 'pending') lookAgain = true;
+              running.delete(p);
+              signal();
+            });
+            running.add(p);
+          }
+          continue;
+        }
+        if (running.size === 0 && (!lookAgain || claimError !== null || this.loop.stopped)) break;
+        // wait for a job to finish, a kick, or the poll interval (retries that became due meanwhile)
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            lookAgain = true;
+            signal();
+          }, this.options.pollMs);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+    } finally {
+      this.passes.delete(kicked);
+    }
+    if (claimError !== null) throw claimError;
+    return done;
+  }
+
+  /** Runs one claimed job; what became of it: delivered (or settled), finished otherwise, or still pending. */
+  private async runClaimed(job: OutboxJob): Promise<'delivered' | 'finished' | 'pending'> {
+    const handler = this.handler(job.kind);
+    try {
+      const subject = await handler.load(job);
+      if (subject === null) {
+        await this.db.transaction((m) => m.delete(OutboxEntity, { id: job.id }));
+        return 'finished';
+      }
+      const step = await this.run(handler, job, subject, 'SYSTEM');
+      if (step.kind === 'delivered' || step.kind === 'settled') return 'delivered';
+      return isFinal(step) ? 'finished' : 'pending';
+    } catch (err) {
+      // a fault of ours (database, bug): the lease runs out and the job is tried again
+      this.logger.error({ err, jobId: job.id, kind: job.kind }, 'outbox job failed; it will be retried when its lease expires');
+      return 'pending';
     }
   }
 
   /** Claims up to `limit` due jobs that are first in their sequence. */
   private async claim(limit: number): Promise<OutboxJob[]> {
     const now = new Date();
-    const lease = new Date(now.getTime() + this.options.leaseMs);
+    const lease = new Date(now.getTime() + this.leaseMs);
     const p = (i: number) => (this.db.dialect === 'sqlite' ? '?' : `$${i}`);
     // first in its sequence: no earlier job of the same key is still in the table
     const due =
@@ -247,8 +343,8 @@ export class Outbox {
       return list;
     });
     if (ids.length === 0) return [];
-    const rows = await this.db.manager.findBy(OutboxEntity, { id: In(ids) });
-    return rows.sort((a, b) => a.id - b.id).map(toJob);
+    const rows = await (this.reader ??= new BatchReader(this.db.dataSource, OutboxEntity)).byKeys(this.db.manager, 'id', ids, '"id"');
+    return rows.map(toJob);
   }
 
   /** Whether another job of the same sequence comes before (`<`) or after (`>`) this one. */
@@ -283,10 +379,14 @@ export class Outbox {
     if (step === null) {
       called = true;
       let result: CallResult<V>;
+      const abort = new AbortController();
+      const timer = handler.callTimeoutMs ? setTimeout(() => abort.abort(new CallTimeout(handler.callTimeoutMs!)), handler.callTimeoutMs) : null;
       try {
-        result = await handler.call(subject, job);
+        result = await handler.call(subject, job, abort.signal);
       } catch (err) {
         result = { ok: false, failure: this.failureOf(handler, err) };
+      } finally {
+        if (timer) clearTimeout(timer);
       }
       if (result.ok) step = { kind: 'delivered', value: result.value };
       else if (!result.failure.temporary) step = { kind: 'failed', failure: result.failure };
@@ -306,7 +406,8 @@ export class Outbox {
     const published = await this.db.transaction(async (m) => {
       const events = await handler.record(m, subject, { ...job, attempts }, step!, source);
       if (final) {
-        await m.delete(OutboxEntity, { id: job.id });
+        // plain SQL: this runs once per finished call, thousands of times a second on a busy relay
+        await m.query(`DELETE FROM "outbox" WHERE "id" = ${this.db.dialect === 'sqlite' ? '?' : '$1'}`, [job.id]);
       } else {
         const failure = (step as { failure: CallFailure }).failure;
         await m.update(
@@ -388,6 +489,14 @@ export class Outbox {
       const row = rows.find((r) => r.kind === kind);
       return { kind, jobs: row ? Number(row.jobs) : 0, oldest: row ? asDate(row.oldest) : null };
     });
+  }
+}
+
+/** The reason of the signal a call gets when the kind's callTimeoutMs ran out. */
+export class CallTimeout extends Error {
+  constructor(readonly ms: number) {
+    super(`no answer within ${ms / 1000} s`);
+    this.name = 'CallTimeout';
   }
 }
 

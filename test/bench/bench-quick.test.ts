@@ -8,7 +8,7 @@ import { join } from 'node:path';
 // a result for every scenario. It asserts no performance target: timings are the bench's job.
 
 const ROOT = join(__dirname, '..', '..');
-const SCENARIOS = ['read-statements', 'read', 'deep-pages', 'send', 'webhooks', 'fanout', 'memory'];
+const SCENARIOS = ['read-statements', 'read', 'deep-pages', 'send', 'webhooks', 'fanout', 'business-webhooks', 'memory'];
 
 interface Entry {
   name: string;
@@ -56,5 +56,6 @@ describe('npm run bench -- --quick', () => {
     // nothing lost is a correctness property of the harness's own checks, not a timing
     expect(report.scenarios.find((e: Entry) => e.name === 'webhooks').lost).toBe(0);
     expect(report.scenarios.find((e: Entry) => e.name === 'fanout').lost).toBe(0);
+    expect(report.scenarios.find((e: Entry) => e.name === 'business-webhooks').lost).toBe(0);
   });
 });

@@ -26,7 +26,11 @@ const RUN_HERE = {
   realBusiness: ['graphql', 'createBusiness'],
   costExample: ['json', 'requestedQueryCost'],
 } as const;
-const RUN_ELSEWHERE = { severalInstances: ['sh', 'npm run simulator &', 'test/scale/readme-instances.test.ts'] } as const;
+const RUN_ELSEWHERE = {
+  severalInstances: ['sh', 'npm run simulator &', 'test/scale/readme-instances.test.ts'],
+  createWebhookEndpoint: ['sh', 'createWebhookEndpoint', 'test/integration/sandbox-webhooks.test.ts'],
+  webhookReceiver: ['js', 'receiver.js', 'test/integration/sandbox-webhooks.test.ts'],
+} as const;
 
 const block = (which: keyof typeof RUN_HERE): Block => readmeBlock(RUN_HERE[which][0], RUN_HERE[which][1]);
 

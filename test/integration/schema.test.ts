@@ -10,6 +10,7 @@ const contract = (...files: string[]) => files.map((f) => readFileSync(join(root
 const CONTRACTS: Array<[string, string[]]> = [
   ['schema.graphql', ['schema.graphql']],
   ['schema.graphql + whatsapp-2026.graphql', ['schema.graphql', 'whatsapp-2026.graphql']],
+  ['schema.graphql + business-webhooks.graphql', ['schema.graphql', 'business-webhooks.graphql']],
 ];
 
 describe('schema.graphql', () => {
@@ -39,5 +40,13 @@ describe('schema.graphql', () => {
     ]);
     // the base alone does not have it: only the extension catches its removal
     expect(findBreakingChanges(buildSchema(contract('schema.graphql')), broken)).toEqual([]);
+  });
+
+  it('would notice a breaking change in business-webhooks.graphql (the check is live)', () => {
+    const extended = buildSchema(contract('schema.graphql', 'business-webhooks.graphql'));
+    const broken = buildSchema(printGatewaySchema().replace('  lastStatusCode: Int\n', '  lastStatusCode: String\n'));
+    expect(findBreakingChanges(extended, broken)).toEqual([
+      expect.objectContaining({ type: 'FIELD_CHANGED_KIND', description: 'WebhookDelivery.lastStatusCode changed type from Int to String.' }),
+    ]);
   });
 });

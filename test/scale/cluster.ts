@@ -117,6 +117,22 @@ export async function startCluster(opts: { redisUrl?: string } = {}): Promise<Cl
   };
 }
 
+/** Just enough of a TestGateway for the fixtures helpers, pointed at one instance. */
+export function adminOf(instance: Instance): TestGateway {
+  return {
+    url: instance.url,
+    adminKey: SCALE_ADMIN_KEY,
+    gql: async (query: string, variables?: Record<string, unknown>, key: string | null = SCALE_ADMIN_KEY) => {
+      const res = await fetch(`${instance.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+        body: JSON.stringify({ query, variables }),
+      });
+      return { ...((await res.json()) as object), status: res.status };
+    },
+  } as unknown as TestGateway;
+}
+
 export async function gql<T = any>(url: string, key: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
   const res = await fetch(`${url}/graphql`, {
     method: 'POST',
@@ -167,20 +183,4 @@ export async function waitForSubscriptions(instance: Instance, count: number, ti
     if (Date.now() > deadline) throw new Error(`${instance.name} has ${line} after ${timeoutMs} ms; expected ${count}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-}
-
-/** Just enough of a TestGateway for the fixtures helpers, pointed at one instance. */
-export function adminOf(instance: Instance): TestGateway {
-  return {
-    url: instance.url,
-    adminKey: SCALE_ADMIN_KEY,
-    gql: async (query: string, variables?: Record<string, unknown>, key: string | null = SCALE_ADMIN_KEY) => {
-      const res = await fetch(`${instance.url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
-        body: JSON.stringify({ query, variables }),
-      });
-      return { ...((await res.json()) as object), status: res.status };
-    },
-  } as unknown as TestGateway;
 }

@@ -10,12 +10,14 @@ import {
 import { IdempotencyRecordEntity, ReceivedWebhookEntity } from './records';
 import { OutboxEntity } from './outbox';
 import { SandboxSecretsEntity } from './sandbox';
+import { WebhookDeliveryAttemptEntity, WebhookDeliveryEntity, WebhookEndpointEntity } from './webhooks';
 
 export * from './tenancy';
 export * from './orders';
 export * from './records';
 export * from './outbox';
 export * from './sandbox';
+export * from './webhooks';
 
 export const ENTITIES = [
   BusinessEntity,
@@ -32,4 +34,7 @@ export const ENTITIES = [
   IdempotencyRecordEntity,
   OutboxEntity,
   SandboxSecretsEntity,
+  WebhookEndpointEntity,
+  WebhookDeliveryEntity,
+  WebhookDeliveryAttemptEntity,
 ];

@@ -17,5 +17,8 @@ export class SandboxSecretsEntity {
   /** the seeded demo business's keys (only their hashes are in api_keys), so every start can print them */
   @Column({ type: 'text', nullable: true }) storefrontKey: string | null;
   @Column({ type: 'text', nullable: true }) opsKey: string | null;
+  /** the demo business's endpoint at the sandbox webhook receiver, and its signing secret (the receiver verifies with it) */
+  @Column({ type: 'text', nullable: true }) webhookReceiverEndpointId: string | null;
+  @Column({ type: 'text', nullable: true }) webhookReceiverSecret: string | null;
   @TimestampColumn() createdAt: Date;
 }

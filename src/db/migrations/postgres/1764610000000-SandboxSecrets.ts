@@ -5,7 +5,7 @@ export class SandboxSecrets1764610000000 implements MigrationInterface {
     name = 'SandboxSecrets1764610000000'
 
     public async up(queryRunner: QueryRunner): Promise<void> {
-        await queryRunner.query(`CREATE TABLE "sandbox_secrets" ("id" character varying(16) NOT NULL, "adminApiKey" text NOT NULL, "secretsKey" text NOT NULL, "appSecret" text NOT NULL, "verifyToken" text NOT NULL, "storefrontKey" text, "opsKey" text, "createdAt" TIMESTAMP NOT NULL, CONSTRAINT "PK_257dbbd75e4643b3ef59aac244c" PRIMARY KEY ("id"))`);
+        await queryRunner.query(`CREATE TABLE "sandbox_secrets" ("id" character varying(16) NOT NULL, "adminApiKey" text NOT NULL, "secretsKey" text NOT NULL, "appSecret" text NOT NULL, "verifyToken" text NOT NULL, "storefrontKey" text, "opsKey" text, "webhookReceiverEndpointId" text, "webhookReceiverSecret" text, "createdAt" TIMESTAMP NOT NULL, CONSTRAINT "PK_257dbbd75e4643b3ef59aac244c" PRIMARY KEY ("id"))`);
     }
 
     public async down(queryRunner: QueryRunner): Promise<void> {

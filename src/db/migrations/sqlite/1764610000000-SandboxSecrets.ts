@@ -5,7 +5,7 @@ export class SandboxSecrets1764610000000 implements MigrationInterface {
     name = 'SandboxSecrets1764610000000'
 
     public async up(queryRunner: QueryRunner): Promise<void> {
-        await queryRunner.query(`CREATE TABLE "sandbox_secrets" ("id" varchar(16) PRIMARY KEY NOT NULL, "adminApiKey" text NOT NULL, "secretsKey" text NOT NULL, "appSecret" text NOT NULL, "verifyToken" text NOT NULL, "storefrontKey" text, "opsKey" text, "createdAt" datetime NOT NULL)`);
+        await queryRunner.query(`CREATE TABLE "sandbox_secrets" ("id" varchar(16) PRIMARY KEY NOT NULL, "adminApiKey" text NOT NULL, "secretsKey" text NOT NULL, "appSecret" text NOT NULL, "verifyToken" text NOT NULL, "storefrontKey" text, "opsKey" text, "webhookReceiverEndpointId" text, "webhookReceiverSecret" text, "createdAt" datetime NOT NULL)`);
     }
 
     public async down(queryRunner: QueryRunner): Promise<void> {
