@@ -157,12 +157,15 @@ export async function startGateway(
     if (sandbox && receiver && config.outboundWebhooksAllowPrivate) {
       const local = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
       const gatewayUrl = `http://${local.includes(':') ? `[${local}]` : local}:${port}`;
-      const secrets = sandbox;
-      const connected = await db.exclusive('sandbox', () => receiver.connect(services, gatewayUrl, secrets));
-      if (connected?.webhookReceiverEndpointId && connected.webhookReceiverSecret) {
+      const settings = config;
+      sandbox = await db.exclusive('sandbox', async () => {
+        // read again under the lock: an instance starting beside this one may have made it already
+        const current = (await loadSandboxSecrets(db, settings)).secrets;
+        const connected = await receiver.connect(services, gatewayUrl, current);
+        if (!connected?.webhookReceiverEndpointId || !connected.webhookReceiverSecret) return current;
         await saveWebhookReceiver(db, { webhookReceiverEndpointId: connected.webhookReceiverEndpointId, webhookReceiverSecret: connected.webhookReceiverSecret });
-        sandbox = connected;
-      }
+        return connected;
+      });
     }
 
     services.outbox.start();
