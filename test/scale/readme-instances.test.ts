@@ -67,7 +67,8 @@ describe("the README's several instances, run as written", () => {
 
     const moved = await runJson(through('second', 'updateOrderStatus'));
     expect(moved.data.updateOrderStatus).toMatchObject({ userErrors: [], order: { status: 'PROCESSING' } });
-    expect(moved.data.updateOrderStatus.order.messages).toContainEqual({ kind: 'ORDER_STATUS', status: 'ACCEPTED' });
+    // WhatsApp took it (its sent/delivered webhooks may already have moved it on when the answer is read)
+    expect(moved.data.updateOrderStatus.order.messages).toContainEqual({ kind: 'ORDER_STATUS', status: expect.stringMatching(/^(ACCEPTED|SENT|DELIVERED|READ)$/) });
 
     const paid = await bash(readmeBlock('sh', 'npm run sandbox -- pay A1001-1').text, env);
     expect(paid.stderr).toBe('');
