@@ -171,9 +171,12 @@ describe('webhook processing (real server, simulator over HTTP)', () => {
       const wamid = order.message.wamid as string;
       await stack.sim.sendMessageStatus(wamid, 'sent');
       await stack.sim.sendMessageStatus(wamid, 'failed'); // the wire sample's 131026
+      // the message and the events are read by two statements, which may fall either side of the
+      // webhook's commit: wait until one read shows both
       const failed = await eventually(async () => {
         const r = await readOrder(stack.t, order.referenceId);
         expect(r.message.status).toBe('FAILED');
+        expect(ofType(r.events, 'MESSAGE_STATUS_CHANGED').at(-1)).toMatchObject({ toStatus: 'FAILED' });
         return r;
       });
       expect(failed.message.errorCode).toBe(131026);
