@@ -9,3 +9,4 @@ export * from './payment-status';
 export * from './payment-attempts';
 export * from './message-status';
 export * from './order-validation';
+export * from './refunds';

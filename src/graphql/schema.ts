@@ -7,6 +7,7 @@ import { authChecker } from './auth-checker';
 import { refuseForbiddenText } from './text-arguments';
 import { NodeResolver } from './resolvers/node.resolver';
 import { ReconciliationResolver } from './resolvers/reconciliation.resolver';
+import { PaymentRefundsResolver, RefundResolver } from './resolvers/refunds.resolver';
 import {
   OrderStatusChangeResolver,
   PaymentStatusChangeResolver,
@@ -35,6 +36,7 @@ import {
   OutboundMessageEntity,
   PaymentConfigurationEntity,
   PhoneNumberEntity,
+  RefundEntity,
 } from '../db/entities';
 
 exposeAs(BusinessEntity, 'Business');
@@ -44,6 +46,7 @@ exposeAs(ApiKeyEntity, 'ApiKey');
 exposeAs(OrderEntity, 'Order');
 exposeAs(OutboundMessageEntity, 'OutboundMessage');
 exposeAs(OrderEventEntity, 'OrderEvent');
+exposeAs(RefundEntity, 'Refund');
 
 let built: GraphQLSchema | null = null;
 
@@ -63,6 +66,8 @@ export function buildGatewaySchema(): GraphQLSchema {
       OutboundMessageResolver,
       OrderEventResolver,
       ReconciliationResolver,
+      RefundResolver,
+      PaymentRefundsResolver,
       SubscriptionResolver,
       OrderStatusChangeResolver,
       PaymentStatusChangeResolver,

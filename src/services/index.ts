@@ -16,6 +16,8 @@ import { PaymentVerifier } from './verification';
 import { ExpiryWatcher } from './expiry';
 import { WebhookInbox } from './webhooks';
 import { ReconciliationService } from './reconciliation';
+import { RefundSending } from './refund-sending';
+import { RefundService } from './refunds';
 
 /** Every service, wired once at start and shared by all requests. */
 export interface Services {
@@ -33,6 +35,7 @@ export interface Services {
   expiry: ExpiryWatcher;
   webhooks: WebhookInbox;
   reconciliation: ReconciliationService;
+  refunds: RefundService;
 }
 
 export function createServices(config: Config, db: Database, logger: Logger): Services {
@@ -47,6 +50,7 @@ export function createServices(config: Config, db: Database, logger: Logger): Se
     leaseMs,
   });
   outbox.register(new MessageSending(db, upstream, config.outboxMaxAttempts));
+  outbox.register(new RefundSending(db, upstream, config.outboxMaxAttempts, { baseMs: config.retryBaseMs, maxMs: config.retryMaxMs }));
   const idempotency = new IdempotencyService(db);
   const directory = new Directory(db);
   const orderQueries = new OrderQueries(db);
@@ -78,5 +82,6 @@ export function createServices(config: Config, db: Database, logger: Logger): Se
     }),
     webhooks: new WebhookInbox(db, events, verifier, logger, { pollMs: config.relayPollMs, leaseMs }, directory),
     reconciliation: new ReconciliationService(db),
+    refunds: new RefundService(db, outbox, events, idempotency, orderQueries),
   };
 }

@@ -10,6 +10,8 @@ const contract = (...files: string[]) => files.map((f) => readFileSync(join(root
 const CONTRACTS: Array<[string, string[]]> = [
   ['schema.graphql', ['schema.graphql']],
   ['schema.graphql + whatsapp-2026.graphql', ['schema.graphql', 'whatsapp-2026.graphql']],
+  ['schema.graphql + refunds.graphql', ['schema.graphql', 'refunds.graphql']],
+  ['schema.graphql + every extension', ['schema.graphql', 'whatsapp-2026.graphql', 'refunds.graphql']],
 ];
 
 describe('schema.graphql', () => {

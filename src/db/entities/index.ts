@@ -5,6 +5,7 @@ import {
   OrderItemEntity,
   OutboundMessageEntity,
   PaymentEntity,
+  RefundEntity,
   TransactionEntity,
 } from './orders';
 import { IdempotencyRecordEntity, ReceivedWebhookEntity } from './records';
@@ -28,6 +29,7 @@ export const ENTITIES = [
   TransactionEntity,
   OutboundMessageEntity,
   OrderEventEntity,
+  RefundEntity,
   ReceivedWebhookEntity,
   IdempotencyRecordEntity,
   OutboxEntity,

@@ -8,6 +8,7 @@ import { SandboxSecrets1764610000000 } from './1764610000000-SandboxSecrets';
 import { PaymentAttempts1764630000000 } from './1764630000000-PaymentAttempts';
 import { OrderDetailsFields1764631000000 } from './1764631000000-OrderDetailsFields';
 import { OrderExpiry1764632000000 } from './1764632000000-OrderExpiry';
+import { Refunds1764650000000 } from './1764650000000-Refunds';
 
 export const POSTGRES_MIGRATIONS: Function[] = [
   Initial1764100000000,
@@ -19,4 +20,5 @@ export const POSTGRES_MIGRATIONS: Function[] = [
   PaymentAttempts1764630000000,
   OrderDetailsFields1764631000000,
   OrderExpiry1764632000000,
+  Refunds1764650000000,
 ];
