@@ -3,7 +3,7 @@
 // limit. WhatsApp's refund API takes no idempotency key, so whatever happens, exactly one refund
 // reaches WhatsApp per refundPayment: an outcome the gateway cannot know is settled through the
 // payment lookup's refunds[], never by requesting again blindly. (A SIGKILLed process is in
-// test/scale/refunds-sigkill.test.ts.)
+// test/scale/refunds.test.ts.)
 import { OutboxEntity, RefundEntity } from '../../src/db/entities';
 import type { FaultKind } from '../../src/sandbox/simulator';
 import { lookupCalls } from '../helpers/orders';
