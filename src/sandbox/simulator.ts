@@ -2,8 +2,9 @@
 // wire format over real HTTP, so the gateway's client, retries and webhook handling are
 // exercised end to end in sandbox mode and in tests. It validates like WhatsApp (sums, limits,
 // reused reference ids, the order status machine answered by error webhooks), keeps payment
-// state for the lookup API, simulates customers paying (signed webhooks), and can be told to
-// fail in the ways the real one does (5xx, 429, rate-limit codes, stalls, resets).
+// state for the lookup API, simulates customers paying (signed webhooks), makes refunds
+// (payments_refund, and refunds at the payment gateway's dashboard), and can be told to fail in the
+// ways the real one does (5xx, 429, rate-limit codes, stalls, resets, answers lost after it acted).
 
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -68,14 +69,15 @@ export const FAULT_KINDS = [
   'reset',
   'whatsapp131056',
   // WhatsApp acts on the call, then its answer is lost: held past the client's timeout, the
-  // connection reset mid-answer, or a 200 that cannot be read
+  // connection reset mid-answer, or a 200 that cannot be read; or it answers a 500 all the same
   'acceptedTimeout',
   'acceptedReset',
   'acceptedGarbage',
+  'acceptedHttp500',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
-type LostAnswer = 'acceptedTimeout' | 'acceptedReset' | 'acceptedGarbage';
-const LOST_ANSWERS: ReadonlySet<FaultKind> = new Set<FaultKind>(['acceptedTimeout', 'acceptedReset', 'acceptedGarbage']);
+type LostAnswer = 'acceptedTimeout' | 'acceptedReset' | 'acceptedGarbage' | 'acceptedHttp500';
+const LOST_ANSWERS: ReadonlySet<FaultKind> = new Set<FaultKind>(['acceptedTimeout', 'acceptedReset', 'acceptedGarbage', 'acceptedHttp500']);
 export type { CallKind } from './simulator-http';
 export type PayOutcome = 'captured' | 'failed' | 'pending';
 /** what payments_refund answers: `pending` (documented default; settled a moment later), `completed` or `failed` at once */
@@ -693,6 +695,10 @@ export class WhatsAppSimulator {
   /** Loses the answer of a call that took effect. */
   private loseAnswer(req: IncomingMessage, res: ServerResponse, record: ReceivedRequest, how: LostAnswer, status: number, payload: unknown): void {
     if (how === 'acceptedTimeout') return this.hold(req, res);
+    if (how === 'acceptedHttp500') {
+      record.status = 500;
+      return this.send(res, 500, graphError(1, 'An unknown error has occurred.', 'simulated HTTP 500 after the call took effect (acceptedHttp500)'));
+    }
     if (how === 'acceptedGarbage') {
       record.status = 200;
       res.writeHead(200, { 'content-type': 'text/html' });

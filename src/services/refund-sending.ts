@@ -98,7 +98,10 @@ export class RefundSending implements OutboxHandler<RefundSubject, RefundOutcome
 
   classify(err: unknown): CallFailure {
     if (err instanceof UpstreamError) {
-      return { message: err.message, temporary: err.temporary, outcomeUnknown: err.outcomeUnknown, cause: err };
+      // a server error may come after the refund was made: money is at stake, so it is settled
+      // through the lookup before the refund is requested again (a rate limit, 429, was not acted on)
+      const serverError = err.kind === 'http' && (err.httpStatus ?? 0) >= 500;
+      return { message: err.message, temporary: err.temporary, outcomeUnknown: err.outcomeUnknown || serverError, cause: err };
     }
     // not an answer from WhatsApp (the phone number's client could not be made): nothing was sent
     return { message: `could not request the refund: ${(err as Error)?.message ?? String(err)}`, temporary: true, outcomeUnknown: false, cause: err };

@@ -12,7 +12,8 @@ import { eventually, startTestStack, type TestStack } from '../helpers/stack';
 import { connectSimulator, ofType } from '../helpers/webhooks';
 
 type Call = 'refund' | 'lookup';
-const LOST: FaultKind[] = ['acceptedTimeout', 'acceptedReset', 'acceptedGarbage'];
+const LOST: FaultKind[] = ['acceptedTimeout', 'acceptedReset', 'acceptedGarbage', 'acceptedHttp500'];
+// (a 5xx is settled through the lookup first too: a server error may come after the refund was made)
 const NOT_DONE: FaultKind[] = ['http500', 'http503', 'http429', 'timeout', 'reset'];
 const FOUND = 'found in the payment lookup after an interrupted request (not requested again)';
 
@@ -222,7 +223,9 @@ describe('refunds: the attempt limit', () => {
       expect(o.payment.refunds[0].status).toBe('FAILED');
       return o;
     });
-    expect(order.payment.refunds[0].errorMessage).toMatch(/^gave up after 3 attempts; last error: .*HTTP 503/);
+    // every 503 was settled through the lookup (a server error may follow a refund made) before the next call
+    expect(order.payment.refunds[0].errorMessage).toMatch(/^gave up after 3 attempts/);
+    expect(lookupCalls(s.sim, ref).length).toBeGreaterThanOrEqual(3);
     expect(order.payment.refundableAmount.value).toBe(52000);
     expect(ofType(order.events, 'REFUND_STATUS_CHANGED').at(-1)!.detail).toMatch(/not requested: gave up after 3 attempts/);
     s.sim.clearFaults();

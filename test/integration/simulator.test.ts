@@ -564,6 +564,10 @@ describe('refunds (payments_refund, as Meta documents it)', () => {
       expect(await upstreamError(request('R-RA', 100))).toMatchObject({ temporary: true, outcomeUnknown: true });
     }
     expect(sim.refunds('R-RA')).toHaveLength(4);
+    // a 500 that came after WhatsApp acted: the client sees a server error, the refund was made
+    sim.failNext(1, 'acceptedHttp500', 'refund');
+    expect(await upstreamError(request('R-RA', 100))).toMatchObject({ temporary: true, httpStatus: 500 });
+    expect(sim.refunds('R-RA')).toHaveLength(5);
     sim.rejectReference('R-RA', 131009, 400, 'refund');
     expect(await upstreamError(request('R-RA', 100))).toMatchObject({ temporary: false, whatsappCode: 131009 });
     // messages of that reference are not refused
