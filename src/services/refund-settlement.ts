@@ -218,6 +218,9 @@ export async function applyRefunds(
 ): Promise<OrderEventEntity[]> {
   const offset = payment.amountOffset ?? order.offset;
   const reported = reportedRefunds(lookup, offset);
+  // only a captured payment has refunds of ours (refundPayment refuses any other): most lookups,
+  // of payments on their way, read nothing more
+  if (reported.length === 0 && payment.status !== 'CAPTURED') return [];
   const refunds = await m.find(RefundEntity, { where: { paymentId: payment.id }, order: { createdAt: 'ASC', id: 'ASC' } });
   if (reported.length === 0 && refunds.length === 0) return [];
   const matches = matchReportedRefunds(await storedForMatching(m, refunds), reported.map((r) => r.reported));

@@ -72,6 +72,11 @@ export class RefundService {
       return refused(userError('INVALID_INPUT', `reason must be at most ${MAX_REFUND_REASON} characters`, ['input', 'reason']));
     }
     const order = await this.queries.order(ctx, input.referenceId, input.businessId);
+    if (!order && ctx.principal.role === 'ADMIN' && !input.businessId && (await this.db.manager.countBy(OrderEntity, { referenceId: input.referenceId })) > 1) {
+      return refused(
+        userError('INVALID_INPUT', `Several businesses have an order ${input.referenceId}; name the business with businessId.`, ['input', 'businessId']),
+      );
+    }
     if (!order || !canSeeBusiness(ctx, order.businessId)) {
       return refused(userError('ORDER_NOT_FOUND', `No order with referenceId ${input.referenceId} in your business.`, ['input', 'referenceId']));
     }

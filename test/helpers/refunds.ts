@@ -34,7 +34,7 @@ export async function readRefunds(t: TestGateway, referenceId: string, key: stri
 export async function capturedOrder(t: TestGateway, sim: WhatsAppSimulator, shop: TestBusiness, referenceId = `RF-${Math.random().toString(36).slice(2, 10)}`): Promise<string> {
   const sent = await sendOrder(t, orderInput(shop, { referenceId }), shop.keys.STOREFRONT);
   if (sent.userErrors.length) throw new Error(`sendOrderDetails refused: ${JSON.stringify(sent.userErrors)}`);
-  await sim.pay(referenceId, 'captured');
+  await sim.pay(referenceId, 'captured', { phoneNumberId: shop.phoneNumberId });
   await eventually(async () => {
     const order = await readOrder(t, referenceId, shop.keys.OPS);
     expect(order.payment).toMatchObject({ status: 'CAPTURED', verified: true });

@@ -135,6 +135,9 @@ describe('refunds (real server, simulator over HTTP)', () => {
       expect(mobile.errors?.[0].extensions?.code).toBe('FORBIDDEN');
       expect(await storedRefunds(ref)).toEqual([]);
       // ADMIN names the business of an order another business also has
+      await captured(foreign);
+      const ambiguous = await refundPayment(s.t, { referenceId: foreign, amount: { value: 100 } }, s.t.adminKey);
+      expect(ambiguous.userErrors).toEqual([expect.objectContaining({ code: 'INVALID_INPUT', field: ['input', 'businessId'] })]);
       const admin = await refundPayment(s.t, { referenceId: foreign, businessId: other.id, amount: { value: 100 } }, s.t.adminKey);
       expect(admin.userErrors).toEqual([]);
       expect(admin.refund.amount.value).toBe(100);
