@@ -39,12 +39,14 @@ describe('refunds (real server, simulator over HTTP)', () => {
   const refunds = (ref: string, key = keys().OPS) => readRefunds(s.t, ref, key);
   const storedRefunds = async (ref: string) => s.t.gateway.db.manager.findBy(RefundEntity, { referenceId: ref });
   const refundEvents = async (ref: string) => s.t.gateway.db.manager.countBy(OrderEventEntity, { referenceId: ref, type: 'REFUND_STATUS_CHANGED' });
-  const succeeded = (ref: string, count = 1) =>
-    eventually(async () => {
+  /** Waits for `count` refunds SUCCEEDED, then reads the order again (its history is read before its refunds). */
+  const succeeded = async (ref: string, count = 1) => {
+    await eventually(async () => {
       const o = await refunds(ref);
       expect(o.payment.refunds.filter((r: any) => r.status === 'SUCCEEDED')).toHaveLength(count);
-      return o;
     });
+    return refunds(ref);
+  };
 
   describe('refundPayment', () => {
     it('refunds the whole payment by default: stored, requested as documented, PENDING with WhatsApp\'s id, then SUCCEEDED through the lookup', async () => {
@@ -392,6 +394,7 @@ describe('refunds (real server, simulator over HTTP)', () => {
       const discrepancy = await eventually(async () => {
         const o = await readOrder(s.t, ref, keys().OPS);
         expect(o.payment.status).toBe('CAPTURED');
+        expect(ofType(o.events, 'PAYMENT_DISCREPANCY')).toHaveLength(1);
         return ofType(o.events, 'PAYMENT_DISCREPANCY')[0];
       });
       expect(discrepancy.detail).toMatch(/captured on a canceled order: refund it with refundPayment/);
