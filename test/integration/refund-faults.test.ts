@@ -15,7 +15,6 @@ type Call = 'refund' | 'lookup';
 const LOST: FaultKind[] = ['acceptedTimeout', 'acceptedReset', 'acceptedGarbage', 'acceptedHttp500'];
 // (a 5xx is settled through the lookup first too: a server error may come after the refund was made)
 const NOT_DONE: FaultKind[] = ['http500', 'http503', 'http429', 'timeout', 'reset'];
-const FOUND = 'found in the payment lookup after an interrupted request (not requested again)';
 
 describe('refunds: answers lost, calls failed (the fault matrix)', () => {
   let s: TestStack;
@@ -76,8 +75,11 @@ describe('refunds: answers lost, calls failed (the fault matrix)', () => {
     // every failed call is followed by one more, until one reaches WhatsApp
     expect(refundCalls(s.sim, ref)).toHaveLength(lostAt >= 0 ? lostAt + 1 : calls.length + 1);
     const details = ofType(order.events, 'REFUND_STATUS_CHANGED').map((e) => e.detail ?? '');
-    if (lostAt >= 0) expect(details).toContainEqual(expect.stringMatching(new RegExp(`${FOUND.replace(/[()]/g, '\\$&')}$`)));
-    else expect(details).toContainEqual(expect.stringMatching(/accepted by WhatsApp$/));
+    // the only call whose answer was lost: its refund can only have been found in the lookup (a
+    // later call is normally answered, unless a loaded machine lets that answer time out too)
+    const found = expect.stringMatching(/found in the payment lookup after an interrupted request \(not requested again\)$/);
+    if (lostAt >= 0) expect(details).toContainEqual(found);
+    else expect(details.filter((d) => /(accepted by WhatsApp|not requested again\))$/.test(d))).toHaveLength(1);
     // nothing WhatsApp reported meanwhile (webhooks, lookups while the call was out) was taken for a refund of someone else's
     expect((await rowsOf(ref)).filter((r) => !r.requestedByGateway)).toEqual([]);
     // one event per change, forward only: requested, then (maybe pending), then succeeded
