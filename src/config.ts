@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { isHttpUrl } from './domain/text';
 import { API_KEY_ROLES, type ApiKeyRole } from './domain/types';
 import type { BudgetLimits } from './services/cost-budget';
+import { DEFAULT_DIALOG360_REFUND_PATH, isRefundPath } from './whatsapp/refund-wire';
 
 /**
  * The gateway's configuration, read from the environment once at start. Every problem is reported
@@ -22,6 +23,8 @@ export interface Config {
   whatsappApiUrl: string;
   whatsappApiVersion: string;
   dialog360ApiUrl: string;
+  /** the path of WhatsApp's refund call under a 360dialog number's base URL (360dialog does not document it) */
+  dialog360RefundPath: string;
   /** sandbox mode: the simulated WhatsApp shared by several instances (`npm run simulator`); null = one in this process */
   simulatorUrl: string | null;
   /** with simulatorUrl: where the simulator reaches this instance's webhook endpoint; null = derived from HOST and PORT */
@@ -135,6 +138,11 @@ const envSchema = z.object({
     message: `WHATSAPP_API_VERSION must look like ${DEFAULT_WHATSAPP_API_VERSION}`,
   }),
   DIALOG360_API_URL: httpUrl('DIALOG360_API_URL'),
+  DIALOG360_REFUND_PATH: optionalText.refine((v) => v === undefined || isRefundPath(v), {
+    message:
+      `DIALOG360_REFUND_PATH must be a path under DIALOG360_API_URL, e.g. ${DEFAULT_DIALOG360_REFUND_PATH}: ` +
+      'segments of letters, digits and - _ . each after a /, no .., no query, no host',
+  }),
   SIMULATOR_URL: httpUrl('SIMULATOR_URL'),
   SIMULATOR_WEBHOOK_URL: httpUrl('SIMULATOR_WEBHOOK_URL'),
   WHATSAPP_APP_SECRET: optionalText,
@@ -250,6 +258,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     whatsappApiUrl: stripSlash(e.WHATSAPP_API_URL ?? DEFAULT_WHATSAPP_API_URL),
     whatsappApiVersion: e.WHATSAPP_API_VERSION ?? DEFAULT_WHATSAPP_API_VERSION,
     dialog360ApiUrl: stripSlash(e.DIALOG360_API_URL ?? DEFAULT_DIALOG360_API_URL),
+    dialog360RefundPath: e.DIALOG360_REFUND_PATH ?? DEFAULT_DIALOG360_REFUND_PATH,
     simulatorUrl: e.SIMULATOR_URL !== undefined ? stripSlash(e.SIMULATOR_URL) : null,
     simulatorWebhookUrl: e.SIMULATOR_WEBHOOK_URL ?? null,
     whatsappAppSecret: e.WHATSAPP_APP_SECRET ?? null,

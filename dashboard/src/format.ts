@@ -39,11 +39,18 @@ export function explainUserError(e: UserError): string {
     ORDER_NOT_FOUND: 'The order was not found',
     INVALID_INPUT: 'A field is not valid',
     IDEMPOTENCY_KEY_REUSED: 'This request was already made with different content',
+    REFUND_NOT_ALLOWED: 'The refund is not possible',
   };
   const code = e.whatsappCode ? ` (WhatsApp error ${e.whatsappCode})` : '';
   const field = e.field?.length ? ` [${e.field.join('.')}]` : '';
   const lead = why[e.code];
   return lead ? `${lead}${code}. ${e.message}${field}` : `${e.message}${code}${field}`;
+}
+
+/** "200", "199.5" or "199.50" (rupees) as paise, without floating point; null when it is not such an amount. */
+export function paise(text: string): number | null {
+  const m = /^\s*(\d{1,8})(?:\.(\d{1,2}))?\s*$/.exec(text);
+  return m ? Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0')) : null;
 }
 
 /** YYYY-MM-DD of a local date, as <input type="date"> wants it. */

@@ -28,6 +28,9 @@ export const CANCEL_ORDER = `mutation CancelOrder($input: CancelOrderInput!) {
 export const VERIFY_PAYMENT = `mutation VerifyPayment($ref: String!, $businessId: ID) {
   verifyPayment(referenceId: $ref, businessId: $businessId) { payment { status verified } ${USER_ERRORS} } }`;
 
+export const REFUND_PAYMENT = `mutation RefundPayment($input: RefundPaymentInput!) {
+  refundPayment(input: $input) { refund { status amount { ${MONEY} } } ${USER_ERRORS} } }`;
+
 export const QUEUE_ROW = `${ORDER_ROW}
   payment { status verified updatedAt }
   messages { kind status errorCode errorMessage attempts createdAt }

@@ -5,6 +5,8 @@ import type { Role } from './types';
 export const can = {
   /** updateOrderStatus, cancelOrder, verifyPayment */
   act: (role: Role) => role === 'ADMIN' || role === 'OPS' || role === 'STOREFRONT',
+  /** refundPayment (MOBILE keys may not) */
+  refund: (role: Role) => role === 'ADMIN' || role === 'OPS' || role === 'STOREFRONT',
   /** reconciliation and its CSV */
   reconcile: (role: Role) => role === 'ADMIN' || role === 'OPS',
   /** orderEvents for the whole business (a MOBILE key follows one order at a time) */

@@ -51,6 +51,23 @@ export interface Transaction {
   updatedAt: string | null;
 }
 
+export type RefundStatus = 'REQUESTED' | 'PENDING' | 'SUCCEEDED' | 'FAILED';
+
+export interface Refund {
+  id: string;
+  refundId: string | null;
+  amount: Money;
+  status: RefundStatus;
+  speedRequested: 'NORMAL' | 'INSTANT';
+  speedProcessed: 'NORMAL' | 'INSTANT' | null;
+  requestedByGateway: boolean;
+  reason: string | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
 export interface OrderEvent {
   id: string;
   referenceId: string;
@@ -104,6 +121,9 @@ export interface OrderDetail extends OrderRow {
     updatedAt: string;
     amount: Money | null;
     transactions: Transaction[];
+    refunds: Refund[];
+    refundedAmount: Money;
+    refundableAmount: Money;
   };
   messages: Message[];
   events: OrderEvent[];

@@ -49,7 +49,7 @@ export function cancelNotAllowed(paymentStatus: PaymentStatus): UserError {
     case 'CAPTURED':
       reason =
         'the payment is CAPTURED, so the customer has already paid. ' +
-        "Refund it at your payment gateway using the order's reference id; " +
+        'Refund it with refundPayment (wholly or in part); ' +
         'WhatsApp never allows canceling a paid order.';
       break;
     case 'PENDING':
@@ -58,7 +58,7 @@ export function cancelNotAllowed(paymentStatus: PaymentStatus): UserError {
       reason =
         'the payment is PENDING: the customer is paying right now and may still be charged. ' +
         'cancelOrder asks WhatsApp again every time, so try again once the attempt has failed ' +
-        '(verifyPayment shows where it stands); if it is captured instead, refund it at your payment gateway.';
+        '(verifyPayment shows where it stands); if it is captured instead, refund it with refundPayment.';
       break;
     default:
       reason = `the payment is ${paymentStatus}.`;

@@ -10,3 +10,4 @@ export * from './payment-attempts';
 export * from './message-status';
 export * from './order-validation';
 export * from './limits';
+export * from './refunds';

@@ -28,6 +28,8 @@ export const MAX_BUSINESS_NAME = 200;
 export const MAX_API_URL = 500;
 export const MAX_API_KEY_LABEL = 200;
 export const MAX_IDEMPOTENCY_KEY = 255;
+/** refundPayment's reason: kept with the refund, never sent to WhatsApp */
+export const MAX_REFUND_REASON = 255;
 /** order events are numbered by a 32-bit sequence: a larger id was never issued */
 export const MAX_EVENT_ID = 2147483647;
 

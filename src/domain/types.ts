@@ -17,6 +17,13 @@ export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 export const TRANSACTION_STATUSES = ['PENDING', 'SUCCESS', 'FAILED'] as const;
 export type TransactionStatus = (typeof TRANSACTION_STATUSES)[number];
 
+/** REQUESTED → PENDING → SUCCEEDED | FAILED (a refund may skip PENDING; nothing moves back). */
+export const REFUND_STATUSES = ['REQUESTED', 'PENDING', 'SUCCEEDED', 'FAILED'] as const;
+export type RefundStatus = (typeof REFUND_STATUSES)[number];
+
+export const REFUND_SPEEDS = ['NORMAL', 'INSTANT'] as const;
+export type RefundSpeed = (typeof REFUND_SPEEDS)[number];
+
 export const GOODS_TYPES = ['DIGITAL_GOODS', 'PHYSICAL_GOODS'] as const;
 export type GoodsType = (typeof GOODS_TYPES)[number];
 
@@ -49,6 +56,7 @@ export const ORDER_EVENT_TYPES = [
   'UPSTREAM_ERROR',
   'PAYMENT_DISCREPANCY',
   'ORDER_EXPIRED',
+  'REFUND_STATUS_CHANGED',
 ] as const;
 export type OrderEventType = (typeof ORDER_EVENT_TYPES)[number];
 
@@ -68,6 +76,7 @@ export const ERROR_CODES = [
   'ALREADY_EXISTS',
   'WEBHOOK_URL_NOT_ALLOWED',
   'NOT_FOUND',
+  'REFUND_NOT_ALLOWED',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

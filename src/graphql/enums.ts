@@ -20,6 +20,10 @@ import {
   PAYMENT_STATUSES,
   PaymentGateway,
   PaymentStatus,
+  REFUND_SPEEDS,
+  REFUND_STATUSES,
+  RefundSpeed,
+  RefundStatus,
   TRANSACTION_STATUSES,
   TransactionStatus,
   UPSTREAM_PROVIDERS,
@@ -44,6 +48,17 @@ export const ApiKeyRoleEnum = enumObject<ApiKeyRole>(API_KEY_ROLES);
 export const EventSourceEnum = enumObject<EventSource>(EVENT_SOURCES);
 export const OrderEventTypeEnum = enumObject<OrderEventType>(ORDER_EVENT_TYPES);
 export const ErrorCodeEnum = enumObject<ErrorCode>(ERROR_CODES);
+export const RefundStatusEnum = enumObject<RefundStatus>(REFUND_STATUSES);
+export const RefundSpeedEnum = enumObject<RefundSpeed>(REFUND_SPEEDS);
+
+registerEnumType(RefundStatusEnum, {
+  name: 'RefundStatus',
+  valuesConfig: {
+    REQUESTED: { description: 'stored; not yet accepted by WhatsApp (will be retried while the outcome is unknown)' },
+    PENDING: { description: 'accepted by WhatsApp, not yet settled by the payment gateway' },
+  },
+});
+registerEnumType(RefundSpeedEnum, { name: 'RefundSpeed' });
 
 registerEnumType(OrderStatusEnum, {
   name: 'OrderStatus',
@@ -101,6 +116,10 @@ registerEnumType(OrderEventTypeEnum, {
       description: 'a webhook disagreed with the payment lookup, or the paid amount/currency differs from the order',
     },
     ORDER_EXPIRED: { description: 'expiresAt passed and the payment lookup confirmed no captured or pending payment' },
+    REFUND_STATUS_CHANGED: {
+      description:
+        'a refund was requested, accepted, succeeded or failed (fromStatus/toStatus are RefundStatus values; detail names the refund)',
+    },
   },
 });
 registerEnumType(ErrorCodeEnum, {
@@ -130,5 +149,8 @@ registerEnumType(ErrorCodeEnum, {
       description: 'the URL is not https, does not parse, or points at an address the gateway refuses to call',
     },
     NOT_FOUND: { description: 'no webhook endpoint or delivery with this id is visible to the caller' },
+    REFUND_NOT_ALLOWED: {
+      description: 'the payment is not CAPTURED, or the amount is zero, not INR, or larger than what is left to refund',
+    },
   },
 });

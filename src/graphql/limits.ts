@@ -22,6 +22,7 @@ import { MAX_RECONCILIATION_PAGE } from '../services/reconciliation';
 import { MAX_BUSINESSES_PAGE } from '../services/tenancy';
 import { MAX_DELIVERY_PAGE, MAX_ENDPOINTS_PER_BUSINESS, MAX_LISTED_ENDPOINTS } from '../services/webhook-endpoints';
 import { ORDER_EVENT_TYPES } from '../domain/types';
+import { MAX_REFUNDS_PER_PAYMENT } from '../domain/refunds';
 import type { Principal } from '../services/context';
 
 // No depth limit: the data graph has no cycles (the deepest query, orders → edges → node →
@@ -82,6 +83,7 @@ const LIST_BOUNDS: Record<string, Bound> = {
   'GatewayFields.additionalInfo': MAX_BILLDESK_INFO,
   'GatewayFields.extra': MAX_ZAAKPAY_EXTRA,
   'Payment.transactions': LIST_CAPS.transactions,
+  'Payment.refunds': MAX_REFUNDS_PER_PAYMENT, // refundPayment allows no more
   'Business.phoneNumbers': LIST_CAPS.phoneNumbers,
   'Business.paymentConfigurations': LIST_CAPS.paymentConfigurations,
   // the page's own `first` counts them (at the connection)

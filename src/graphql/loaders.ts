@@ -8,6 +8,7 @@ import type {
   PaymentConfigurationEntity,
   PaymentEntity,
   PhoneNumberEntity,
+  RefundEntity,
   TransactionEntity,
   WebhookDeliveryAttemptEntity,
 } from '../db/entities';
@@ -68,6 +69,18 @@ export class Loaders {
     return (this._transactionsOfPayment ??= new DataLoader(async (ids) =>
       groupByKey(ids, await q.transactionsByPaymentIds(ids), (t) => t.paymentId),
     ));
+  }
+
+  private _refundsOfPayment?: DataLoader<string, RefundEntity[]>;
+  get refundsOfPayment(): DataLoader<string, RefundEntity[]> {
+    const r = this.services.refunds;
+    return (this._refundsOfPayment ??= new DataLoader(async (ids) => groupByKey(ids, await r.refundsByPaymentIds(ids), (x) => x.paymentId)));
+  }
+
+  private _refund?: DataLoader<string, RefundEntity | null>;
+  get refund(): DataLoader<string, RefundEntity | null> {
+    const r = this.services.refunds;
+    return (this._refund ??= new DataLoader(async (ids) => byKey(ids, await r.refundsByIds(ids), (x) => x.id)));
   }
 
   private _messagesOfOrder?: DataLoader<string, OutboundMessageEntity[]>;

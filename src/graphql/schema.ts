@@ -7,6 +7,7 @@ import { authChecker } from './auth-checker';
 import { refuseForbiddenText } from './text-arguments';
 import { NodeResolver } from './resolvers/node.resolver';
 import { ReconciliationResolver } from './resolvers/reconciliation.resolver';
+import { PaymentRefundsResolver, RefundResolver } from './resolvers/refunds.resolver';
 import {
   OrderStatusChangeResolver,
   PaymentStatusChangeResolver,
@@ -38,6 +39,7 @@ import {
   PhoneNumberEntity,
   WebhookDeliveryEntity,
   WebhookEndpointEntity,
+  RefundEntity,
 } from '../db/entities';
 
 exposeAs(BusinessEntity, 'Business');
@@ -49,6 +51,7 @@ exposeAs(OutboundMessageEntity, 'OutboundMessage');
 exposeAs(OrderEventEntity, 'OrderEvent');
 exposeAs(WebhookEndpointEntity, 'WebhookEndpoint');
 exposeAs(WebhookDeliveryEntity, 'WebhookDelivery');
+exposeAs(RefundEntity, 'Refund');
 
 let built: GraphQLSchema | null = null;
 
@@ -68,6 +71,8 @@ export function buildGatewaySchema(): GraphQLSchema {
       OutboundMessageResolver,
       OrderEventResolver,
       ReconciliationResolver,
+      RefundResolver,
+      PaymentRefundsResolver,
       SubscriptionResolver,
       OrderStatusChangeResolver,
       PaymentStatusChangeResolver,

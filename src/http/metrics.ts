@@ -1,7 +1,8 @@
 import { Router } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { WebSocketServer } from 'ws';
-import { OrderEntity, OutboundMessageEntity, PaymentEntity, ReceivedWebhookEntity, WebhookDeliveryEntity } from '../db/entities';
+import { OrderEntity, OutboundMessageEntity, PaymentEntity, ReceivedWebhookEntity, RefundEntity, WebhookDeliveryEntity } from '../db/entities';
+import { REFUND_STATUSES } from '../domain/types';
 import type { Services } from '../services';
 
 /**
@@ -43,6 +44,21 @@ export function metricsRoutes(services: Services, websockets: WebSocketServer): 
     async collect() {
       const now = Date.now();
       for (const { kind, oldest } of await services.outbox.depth()) this.set({ kind }, oldest ? Math.max(0, (now - oldest.getTime()) / 1000) : 0);
+    },
+  });
+  new Gauge({
+    name: 'wpg_refunds',
+    help: 'refunds by status (REQUESTED: not yet accepted by WhatsApp; PENDING: accepted, not yet settled)',
+    labelNames: ['status'],
+    registers: [registry],
+    async collect() {
+      const rows = (await services.db.manager
+        .createQueryBuilder(RefundEntity, 'r')
+        .select('r.status', 'status')
+        .addSelect('COUNT(*)', 'refunds')
+        .groupBy('r.status')
+        .getRawMany()) as Array<{ status: string; refunds: unknown }>;
+      for (const status of REFUND_STATUSES) this.set({ status }, Number(rows.find((r) => r.status === status)?.refunds ?? 0));
     },
   });
   gauge('wpg_webhooks_waiting', 'stored webhooks not processed yet', () =>

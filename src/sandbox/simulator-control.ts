@@ -4,7 +4,8 @@
 //
 //   POST /_simulator/fail-next        { n, kind, only? }
 //   POST /_simulator/fail-rate        { probability, kind, only? }
-//   POST /_simulator/reject-reference { referenceId, whatsappCode, httpStatus? }
+//   POST /_simulator/reject-reference { referenceId, whatsappCode, httpStatus?, only?: "messages" | "refund" }
+//   POST /_simulator/refund-answers   { statuses: ["pending" | "completed" | "failed", ...] }   what the next payments_refund calls answer
 //   POST /_simulator/lookup-down      { down }
 //   POST /_simulator/payment-wire     { wire: "meta" | "legacy" }
 //   POST /_simulator/clear-faults
@@ -15,11 +16,14 @@
 //   GET  /_simulator/webhook-targets
 //   POST /_simulator/pay              { referenceId, outcome, phoneNumberId?, webhook?, method?, errorCode?, errorReason?, amount?, currency? }
 //   POST /_simulator/message-status   { wamid, status }
+//   POST /_simulator/refund           { referenceId, amount?, speed?, outcome?, webhook?, phoneNumberId? }   a refund made at the payment gateway
+//   POST /_simulator/refund-settle    { refundId, outcome, webhook? }
+//   GET  /_simulator/refunds/{referenceId}?phoneNumberId=
 //   GET  /_simulator/received
 //   GET  /_simulator/accepted?referenceId=&phoneNumberId=
 //   GET  /_simulator/orders/{referenceId}?phoneNumberId=
 
-import type { CallKind, FaultKind, MessageStatusValue, PayOutcome, WhatsAppSimulator } from './simulator';
+import type { CallKind, FaultKind, MessageStatusValue, PayOutcome, RefundAnswerStatus, RejectedCall, WhatsAppSimulator } from './simulator';
 import type { WebhookConfig } from './simulator-webhooks';
 
 export interface ControlAnswer {
@@ -61,6 +65,7 @@ export async function handleControl(
         const order = sim.order(arg, phoneNumberId);
         return order ? { status: 200, body: { order } } : { status: 404, body: { error: `no order with reference_id ${arg}` } };
       }
+      if (name === 'refunds' && arg) return { status: 200, body: { refunds: sim.refunds(arg, phoneNumberId) } };
     } else if (method === 'POST') {
       switch (name) {
         case 'fail-next':
@@ -74,8 +79,15 @@ export async function handleControl(
             field<string>(body, 'referenceId', 'string', true),
             field<number>(body, 'whatsappCode', 'number', true),
             field<number>(body, 'httpStatus', 'number'),
+            field<RejectedCall>(body, 'only', 'string'),
           );
           return ok;
+        case 'refund-answers': {
+          const statuses = body.statuses;
+          if (!Array.isArray(statuses) || statuses.some((x) => typeof x !== 'string')) throw new Error('"statuses" must be a list of "pending", "completed" or "failed"');
+          sim.answerRefunds(...(statuses as RefundAnswerStatus[]));
+          return ok;
+        }
         case 'lookup-down':
           sim.lookupDown(field<boolean>(body, 'down', 'boolean', true));
           return ok;
@@ -124,6 +136,26 @@ export async function handleControl(
             currency: field<string>(body, 'currency', 'string'),
           });
           return { status: 200, body: result };
+        }
+        case 'refund': {
+          const outcome = field<string>(body, 'outcome', 'string');
+          if (outcome !== undefined && outcome !== 'success' && outcome !== 'failed') throw new Error('"outcome" must be "success" or "failed"');
+          const speed = field<string>(body, 'speed', 'string');
+          if (speed !== undefined && speed !== 'normal' && speed !== 'instant') throw new Error('"speed" must be "normal" or "instant"');
+          const refund = await sim.refundAtGateway(field<string>(body, 'referenceId', 'string', true), {
+            phoneNumberId: field<string>(body, 'phoneNumberId', 'string'),
+            amount: field<number>(body, 'amount', 'number'),
+            speed,
+            outcome,
+            webhook: field<boolean>(body, 'webhook', 'boolean'),
+          });
+          return { status: 200, body: { refund } };
+        }
+        case 'refund-settle': {
+          const outcome = field<string>(body, 'outcome', 'string', true);
+          if (outcome !== 'success' && outcome !== 'failed') throw new Error('"outcome" must be "success" or "failed"');
+          const refund = await sim.settleRefund(field<string>(body, 'refundId', 'string', true), outcome, { webhook: field<boolean>(body, 'webhook', 'boolean') });
+          return { status: 200, body: { refund } };
         }
         case 'message-status': {
           const delivery = await sim.sendMessageStatus(

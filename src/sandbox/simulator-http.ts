@@ -4,7 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 
-export type CallKind = 'messages' | 'lookup';
+export type CallKind = 'messages' | 'lookup' | 'refund';
+export const CALL_KINDS: readonly CallKind[] = ['messages', 'lookup', 'refund'];
 export type Provider = 'CLOUD_API' | 'DIALOG360';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -80,15 +81,21 @@ export interface Route {
 const VERSION = /^v\d+(\.\d+)?$/;
 
 export function route(method: string, s: string[]): Route | null {
-  // Cloud API: /{version}/{phone-number-id}/messages and /{version}/{phone-number-id}/payments/{configuration}/{reference}
+  // Cloud API: /{version}/{phone-number-id}/messages, /{version}/{phone-number-id}/payments/{configuration}/{reference}
+  // and /{version}/{phone-number-id}/payments_refund
   if (method === 'POST' && s.length === 3 && VERSION.test(s[0]) && s[2] === 'messages') {
     return { call: 'messages', provider: 'CLOUD_API', phoneNumberId: s[1] };
   }
   if (method === 'GET' && s.length === 5 && VERSION.test(s[0]) && s[2] === 'payments') {
     return { call: 'lookup', provider: 'CLOUD_API', phoneNumberId: s[1], configurationName: s[3], referenceId: s[4] };
   }
-  // 360dialog: /messages and /v1/payments/{configuration}/{reference}
+  if (method === 'POST' && s.length === 3 && VERSION.test(s[0]) && s[2] === 'payments_refund') {
+    return { call: 'refund', provider: 'CLOUD_API', phoneNumberId: s[1] };
+  }
+  // 360dialog: /messages, /v1/payments/{configuration}/{reference}, and /payments_refund (its
+  // refund path is undocumented: the gateway's default, DIALOG360_REFUND_PATH)
   if (method === 'POST' && s.length === 1 && s[0] === 'messages') return { call: 'messages', provider: 'DIALOG360' };
+  if (method === 'POST' && s.length === 1 && s[0] === 'payments_refund') return { call: 'refund', provider: 'DIALOG360' };
   if (method === 'GET' && s.length === 4 && s[0] === 'v1' && s[1] === 'payments') {
     return { call: 'lookup', provider: 'DIALOG360', configurationName: s[2], referenceId: s[3] };
   }

@@ -338,3 +338,31 @@ export function checkTransition(
   }
   return null;
 }
+
+export interface CheckedRefund {
+  referenceId: string;
+  configurationName: string;
+  speed: 'normal' | 'instant';
+  /** minor units, offset 100 */
+  amount: number;
+}
+
+/**
+ * The body of POST payments_refund (wire/refund.request.json), as Meta documents it: value and
+ * offset are strings of digits, the currency INR, the speed normal or instant.
+ */
+export function checkRefundRequest(body: unknown): CheckedRefund {
+  const b = object(body, 'request body');
+  const reference = referenceId(b.reference_id, 'reference_id');
+  const configurationName = text(b.payment_config_id, 'payment_config_id', 60);
+  const speed = oneOf(b.speed, 'speed', ['normal', 'instant']) as CheckedRefund['speed'];
+  const amount = object(b.amount, 'amount');
+  if (amount.currency !== 'INR') throw new Refusal(131009, `amount.currency is ${JSON.stringify(amount.currency)}, refunds are in INR`);
+  if (typeof amount.value !== 'string' || !/^\d{1,10}$/.test(amount.value)) {
+    throw new Refusal(100, 'amount.value must be a string of digits: the amount in minor units (paise), e.g. "20000"');
+  }
+  if (amount.offset !== '100') throw new Refusal(100, 'amount.offset must be the string "100" for INR');
+  const value = Number(amount.value);
+  if (value <= 0) throw new Refusal(131009, 'amount.value must be more than zero');
+  return { referenceId: reference, configurationName, speed, amount: value };
+}

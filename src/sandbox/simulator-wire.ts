@@ -12,7 +12,7 @@
 // gateway still accepts that vocabulary.
 
 import { randomBytes } from 'node:crypto';
-import type { WireLookupPayment, WireLookupTransaction, WireWebhookStatus } from '../whatsapp/wire-types';
+import type { WireLookupPayment, WireLookupTransaction, WireRefund, WireWebhookStatus } from '../whatsapp/wire-types';
 import type { Provider } from './simulator-http';
 import type { SimOrderStatus } from './simulator-rules';
 
@@ -33,6 +33,19 @@ export interface SimTransaction {
   error?: { code: string; reason: string };
   createdAt: number;
   updatedAt: number;
+}
+
+/** A refund WhatsApp made (through payments_refund, or at the payment gateway's dashboard). */
+export interface SimRefund {
+  id: string;
+  /** minor units, offset 100 */
+  amount: number;
+  speedProcessed: 'normal' | 'instant';
+  status: 'pending' | 'success' | 'failed';
+  createdAt: number;
+  updatedAt: number;
+  /** true when it came through the API (payments_refund); false: made at the payment gateway */
+  viaApi: boolean;
 }
 
 /** Where a payment stands, whatever the vocabulary that reports it. */
@@ -57,6 +70,8 @@ export interface SimOrder {
   pgFields?: Record<string, unknown>;
   /** what the customer was charged, when a test makes it differ from the order (PayOptions.amount/currency) */
   paid?: { amount: number; currency: string };
+  /** refunds of the captured payment, oldest first */
+  refunds: SimRefund[];
 }
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -162,7 +177,44 @@ function transaction(order: SimOrder, t: SimTransaction, vocabulary: PaymentWire
   }
   if (t.method) out.method = { type: t.method };
   if (t.error) out.error = t.error;
+  // the lookup lists refunds inside the transaction they refund (the captured one)
+  if (where === 'lookup' && t.status === 'success' && order.refunds.length > 0) {
+    out.refunds = order.refunds.map((r) => wireRefund(r, 'number'));
+  }
   return out;
+}
+
+/** What is left to refund: the captured amount minus refunds pending or succeeded. */
+export function refundable(order: SimOrder): number {
+  if (paymentStatusOf(order) !== 'captured') return 0;
+  const held = order.refunds.filter((r) => r.status !== 'failed').reduce((sum, r) => sum + r.amount, 0);
+  return Math.max(0, paidAmount(order).value - held);
+}
+
+/** A refund as the samples show it (key order included): timestamps as numbers in the lookup, strings in webhooks. */
+function wireRefund(r: SimRefund, timestamps: 'number' | 'string'): WireRefund {
+  const ts = (n: number) => (timestamps === 'string' ? String(n) : n);
+  return {
+    id: r.id,
+    amount: { value: r.amount, offset: 100 },
+    speed_processed: r.speedProcessed,
+    status: r.status,
+    created_timestamp: ts(r.createdAt),
+    updated_timestamp: ts(r.updatedAt),
+  };
+}
+
+/**
+ * The statuses[] entry of the payment webhook WhatsApp sends when a refund of a captured payment
+ * changes (webhook.payment.meta-captured-with-refund.json): the captured transaction, and every
+ * refund at payment level.
+ */
+export function refundStatusEntry(order: SimOrder, now: number, vocabulary: PaymentWire): WireWebhookStatus {
+  const captured = order.transactions.find((t) => t.status === 'success');
+  if (!captured) throw new Error(`refundStatusEntry: the payment of ${order.referenceId} is not captured`);
+  const entry = paymentStatusEntry(order, captured, now, vocabulary);
+  entry.payment!.refunds = order.refunds.map((r) => wireRefund(r, 'string'));
+  return entry;
 }
 
 /** The statuses[] entry of a payment webhook about attempt `t` (wire/webhook.payment.*.json). */

@@ -2,15 +2,17 @@
 // wire format over real HTTP, so the gateway's client, retries and webhook handling are
 // exercised end to end in sandbox mode and in tests. It validates like WhatsApp (sums, limits,
 // reused reference ids, the order status machine answered by error webhooks), keeps payment
-// state for the lookup API, simulates customers paying (signed webhooks), and can be told to
-// fail in the ways the real one does (5xx, 429, rate-limit codes, stalls, resets).
+// state for the lookup API, simulates customers paying (signed webhooks), makes refunds
+// (payments_refund, and refunds at the payment gateway's dashboard), and can be told to fail in the
+// ways the real one does (5xx, 429, rate-limit codes, stalls, resets, answers lost after it acted).
 
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { WireLookupPayment, WireMessagesResponse, WireWebhookError, WireWebhookStatus } from '../whatsapp/wire-types';
+import type { WireLookupPayment, WireMessagesResponse, WireRefundResponse, WireWebhookError, WireWebhookStatus } from '../whatsapp/wire-types';
 import { handleControl } from './simulator-control';
 import {
+  CALL_KINDS,
   type CallKind,
   canonical,
   graphError,
@@ -22,7 +24,15 @@ import {
   type Route,
   route,
 } from './simulator-http';
-import { checkEnvelope, checkOrderDetails, checkOrderStatus, checkTransition, Refusal, type SimOrderStatus } from './simulator-rules';
+import {
+  checkEnvelope,
+  checkOrderDetails,
+  checkOrderStatus,
+  checkRefundRequest,
+  checkTransition,
+  Refusal,
+  type SimOrderStatus,
+} from './simulator-rules';
 import {
   DEFAULT_DISPLAY_PHONE_NUMBER,
   DEFAULT_WABA_ID,
@@ -34,18 +44,22 @@ import {
 } from './simulator-webhooks';
 import {
   attempt,
+  gatewayId,
   lookupPayment,
   paymentStatusEntry,
   paymentStatusOf,
   type PaymentWire,
+  refundable,
+  refundStatusEntry,
   type Sender,
   type SimOrder,
   type SimPaymentStatus,
+  type SimRefund,
   type SimTransaction,
 } from './simulator-wire';
 
 export type { WebhookConfig, WebhookDelivery, SignatureMode } from './simulator-webhooks';
-export type { PaymentWire, SimPaymentStatus } from './simulator-wire';
+export type { PaymentWire, SimPaymentStatus, SimRefund } from './simulator-wire';
 
 export const FAULT_KINDS = [
   'http500',
@@ -55,16 +69,20 @@ export const FAULT_KINDS = [
   'reset',
   'whatsapp131056',
   // WhatsApp acts on the call, then its answer is lost: held past the client's timeout, the
-  // connection reset mid-answer, or a 200 that cannot be read
+  // connection reset mid-answer, or a 200 that cannot be read; or it answers a 500 all the same
   'acceptedTimeout',
   'acceptedReset',
   'acceptedGarbage',
+  'acceptedHttp500',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
-type LostAnswer = 'acceptedTimeout' | 'acceptedReset' | 'acceptedGarbage';
-const LOST_ANSWERS: ReadonlySet<FaultKind> = new Set<FaultKind>(['acceptedTimeout', 'acceptedReset', 'acceptedGarbage']);
+type LostAnswer = 'acceptedTimeout' | 'acceptedReset' | 'acceptedGarbage' | 'acceptedHttp500';
+const LOST_ANSWERS: ReadonlySet<FaultKind> = new Set<FaultKind>(['acceptedTimeout', 'acceptedReset', 'acceptedGarbage', 'acceptedHttp500']);
 export type { CallKind } from './simulator-http';
 export type PayOutcome = 'captured' | 'failed' | 'pending';
+/** what payments_refund answers: `pending` (documented default; settled a moment later), `completed` or `failed` at once */
+export type RefundAnswerStatus = 'pending' | 'completed' | 'failed';
+export const REFUND_ANSWERS: readonly RefundAnswerStatus[] = ['pending', 'completed', 'failed'];
 export type MessageStatusValue = 'sent' | 'delivered' | 'read' | 'failed';
 
 export interface SimulatorOptions {
@@ -86,6 +104,25 @@ export interface SimulatorOptions {
    * 'legacy', the seed's 360dialog page (new/failed at payment level), for tests
    */
   paymentWire?: PaymentWire;
+  /**
+   * how long a refund answered `pending` stays pending before it succeeds (with a payment webhook
+   * carrying refunds[]); default 50 ms
+   */
+  refundSettleMs?: number;
+}
+
+export interface RefundOptions {
+  /** the phone number that sent the order; needed only when several numbers used this reference id */
+  phoneNumberId?: string;
+  /** minor units, offset 100; default what is left to refund */
+  amount?: number;
+  speed?: 'normal' | 'instant';
+  /** where it ends (default success), after refundSettleMs */
+  outcome?: 'success' | 'failed';
+  /** send the payment webhook with refunds[] (default true) */
+  webhook?: boolean;
+  /** when it was made (default now): a refund made at the dashboard a while ago */
+  at?: Date;
 }
 
 export interface ReceivedRequest {
@@ -177,6 +214,9 @@ interface FaultRule {
   only?: CallKind;
 }
 
+/** Which calls a rejectReference refuses. */
+export type RejectedCall = 'messages' | 'refund';
+
 /** received calls and webhook deliveries kept, so a sandbox running for days does not grow without bound */
 const MAX_RECORDS = 10_000;
 const UNKNOWN_360_NUMBER = 'unknown-360dialog-number';
@@ -214,6 +254,9 @@ export class WhatsAppSimulator {
   lookupDelayMs: number;
   /** the payment vocabulary of lookups and payment webhooks (see SimulatorOptions.paymentWire) */
   paymentWire: PaymentWire;
+  refundSettleMs: number;
+  /** false: refunds answered `pending` stay pending until settleRefund() (default true) */
+  autoSettleRefunds = true;
 
   private server: Server | null = null;
   private address: AddressInfo | null = null;
@@ -226,7 +269,10 @@ export class WhatsAppSimulator {
   private readonly orders = new Map<string, SimOrder>();
   private faults: FaultRule[] = [];
   private readonly rates = new Map<CallKind, { probability: number; kind: FaultKind }>();
+  /** keyed by call kind and reference id */
   private readonly rejections = new Map<string, { code: number; httpStatus: number }>();
+  /** what the next payments_refund calls answer (oldest first); `pending` when empty */
+  private refundAnswers: RefundAnswerStatus[] = [];
   private lookupIsDown = false;
   private readonly lookupOverrides = new Map<string, { status: number; body: unknown }>();
   private webhookConfig: WebhookConfig | null = null;
@@ -241,6 +287,7 @@ export class WhatsAppSimulator {
     this.tokens = opts.tokens ? new Set(opts.tokens) : null;
     this.random = opts.random ?? Math.random;
     this.paymentWire = opts.paymentWire ?? 'meta';
+    this.refundSettleMs = opts.refundSettleMs ?? 50;
   }
 
   // ------------------------------------------------------------------ lifecycle
@@ -289,7 +336,7 @@ export class WhatsAppSimulator {
 
   // ------------------------------------------------------------------ fault switches
 
-  /** The next `n` API calls (or only 'messages' / 'lookup' calls) fail with `kind`. */
+  /** The next `n` API calls (or only 'messages' / 'lookup' / 'refund' calls) fail with `kind`. */
   failNext(n: number, kind: FaultKind, only?: CallKind): void {
     if (!Number.isInteger(n) || n < 0) throw new Error('failNext: n must be a non-negative integer');
     checkFaultKind(kind);
@@ -306,14 +353,26 @@ export class WhatsAppSimulator {
     else this.rates.set(only, { probability, kind });
   }
 
-  /** Every message for this reference id is refused with `whatsappCode` (a permanent 4xx by default). */
-  rejectReference(referenceId: string, whatsappCode: number, httpStatus = 400): void {
+  /** Every message (or refund) for this reference id is refused with `whatsappCode` (a permanent 4xx by default). */
+  rejectReference(referenceId: string, whatsappCode: number, httpStatus = 400, only: RejectedCall = 'messages'): void {
     if (!referenceId) throw new Error('rejectReference: referenceId is required');
     if (!Number.isInteger(whatsappCode)) throw new Error('rejectReference: whatsappCode must be an integer');
     if (!(Number.isInteger(httpStatus) && httpStatus >= 400 && httpStatus <= 599)) {
       throw new Error('rejectReference: httpStatus must be a 4xx or 5xx status');
     }
-    this.rejections.set(referenceId, { code: whatsappCode, httpStatus });
+    if (only !== 'messages' && only !== 'refund') throw new Error('rejectReference: only must be "messages" or "refund"');
+    this.rejections.set(`${only}\u0000${referenceId}`, { code: whatsappCode, httpStatus });
+  }
+
+  /**
+   * The next payments_refund calls answer these statuses in turn (`completed` or `failed` at once
+   * instead of the documented `pending`); each answer is used once.
+   */
+  answerRefunds(...statuses: RefundAnswerStatus[]): void {
+    for (const status of statuses) {
+      if (!REFUND_ANSWERS.includes(status)) throw new Error(`answerRefunds: a status must be one of ${REFUND_ANSWERS.join(', ')}`);
+    }
+    this.refundAnswers.push(...statuses);
   }
 
   /** While down, the payment lookup answers 503 (temporary). */
@@ -336,6 +395,7 @@ export class WhatsAppSimulator {
     this.rejections.clear();
     this.lookupIsDown = false;
     this.lookupOverrides.clear();
+    this.refundAnswers = [];
   }
 
   /** Forgets faults, orders, payments, received calls and webhook deliveries; keeps the webhook configuration. */
@@ -460,6 +520,45 @@ export class WhatsAppSimulator {
     };
   }
 
+  /**
+   * A refund made outside WhatsApp's API, at the payment gateway's dashboard: WhatsApp reports it
+   * like any other (payment webhook with refunds[], the lookup's refunds[]). It is pending, then
+   * ends as `outcome` (default success) after refundSettleMs.
+   */
+  async refundAtGateway(referenceId: string, opts: RefundOptions = {}): Promise<SimRefund> {
+    const order = this.findOrder(referenceId, opts.phoneNumberId);
+    if (!order) throw new Error(`refund: no order_details was accepted for reference_id ${referenceId}; send one first`);
+    if (paymentStatusOf(order) !== 'captured') throw new Error(`refund: the payment of ${referenceId} is not captured`);
+    const left = refundable(order);
+    const amount = opts.amount ?? left;
+    if (!(Number.isSafeInteger(amount) && amount > 0 && amount <= left)) {
+      throw new Error(`refund: amount must be a whole number of paise from 1 to ${left} (what is left to refund)`);
+    }
+    const refund = this.addRefund(order, { amount, speedProcessed: opts.speed ?? 'normal', status: 'pending', viaApi: false });
+    if (opts.at) refund.createdAt = refund.updatedAt = Math.floor(opts.at.getTime() / 1000);
+    const webhook = opts.webhook !== false;
+    if (webhook) await this.webhooks.send(this.envelope(order.sender, [refundStatusEntry(order, refund.createdAt, this.paymentWire)]));
+    this.webhooks.schedule(this.refundSettleMs, () => this.finishRefund(order, refund, opts.outcome ?? 'success', webhook));
+    return { ...refund };
+  }
+
+  /** Ends a pending refund now (with autoSettleRefunds off): `success` or `failed`, with its webhook unless told not to. */
+  async settleRefund(refundId: string, outcome: 'success' | 'failed', opts: { webhook?: boolean } = {}): Promise<SimRefund> {
+    for (const order of this.orders.values()) {
+      const refund = order.refunds.find((r) => r.id === refundId);
+      if (!refund) continue;
+      if (refund.status !== 'pending') throw new Error(`settleRefund: refund ${refundId} is already ${refund.status}`);
+      await this.finishRefund(order, refund, outcome, opts.webhook !== false);
+      return { ...refund };
+    }
+    throw new Error(`settleRefund: no refund ${refundId}`);
+  }
+
+  /** The refunds WhatsApp has made for this reference id (through the API or not), oldest first. */
+  refunds(referenceId: string, phoneNumberId?: string): SimRefund[] {
+    return (this.findOrder(referenceId, phoneNumberId)?.refunds ?? []).map((r) => ({ ...r }));
+  }
+
   /** A message status webhook (sent / delivered / read / failed) for an accepted message. */
   async sendMessageStatus(wamid: string, status: MessageStatusValue, errors?: WireWebhookError[]): Promise<WebhookDelivery> {
     const message = this.accepted.find((m) => m.wamid === wamid);
@@ -516,7 +615,7 @@ export class WhatsAppSimulator {
     };
 
     if (!r) {
-      return answer(400, graphError(100, 'Unsupported request', `${method} ${url.pathname} is not a simulated endpoint: POST [/{version}/{phone-number-id}]/messages or GET /{version}/{phone-number-id}/payments/{configuration}/{reference_id} (360dialog: /v1/payments/...)`));
+      return answer(400, graphError(100, 'Unsupported request', `${method} ${url.pathname} is not a simulated endpoint: POST [/{version}/{phone-number-id}]/messages, GET /{version}/{phone-number-id}/payments/{configuration}/{reference_id} (360dialog: /v1/payments/...) or POST [/{version}/{phone-number-id}]/payments_refund`));
     }
     const sender = this.authenticate(req, r);
     if (typeof sender === 'string') return answer(401, graphError(190, 'Invalid OAuth access token', sender));
@@ -538,10 +637,11 @@ export class WhatsAppSimulator {
       const done = (status: number, payload: unknown) => this.loseAnswer(req, res, record, lostAnswer, status, payload);
       try {
         if (r.call === 'lookup') return done(...this.lookup(sender, r.configurationName ?? '', r.referenceId ?? ''));
+        if (r.call === 'refund') return done(200, this.refund(body, sender));
         return done(200, this.message(body, sender));
       } catch (err) {
         if (!(err instanceof Refusal)) throw err;
-        return answer(err.httpStatus, graphError(err.code, 'Message refused', err.details));
+        return answer(err.httpStatus, graphError(err.code, r.call === 'refund' ? 'Refund refused' : 'Message refused', err.details));
       }
     }
 
@@ -551,10 +651,12 @@ export class WhatsAppSimulator {
         const [status, payload] = this.lookup(sender, r.configurationName ?? '', r.referenceId ?? '');
         return answer(status, payload);
       }
+      if (r.call === 'refund') return answer(200, this.refund(body, sender));
       return answer(200, this.message(body, sender));
     } catch (err) {
       if (!(err instanceof Refusal)) throw err;
-      const title = err.code === 100 ? 'Invalid parameter' : err.code === 131009 ? 'Parameter value is not valid' : 'Message refused';
+      const refused = r.call === 'refund' ? 'Refund refused' : 'Message refused';
+      const title = err.code === 100 ? 'Invalid parameter' : err.code === 131009 ? 'Parameter value is not valid' : refused;
       return answer(err.httpStatus, graphError(err.code, title, err.details));
     }
   }
@@ -593,6 +695,10 @@ export class WhatsAppSimulator {
   /** Loses the answer of a call that took effect. */
   private loseAnswer(req: IncomingMessage, res: ServerResponse, record: ReceivedRequest, how: LostAnswer, status: number, payload: unknown): void {
     if (how === 'acceptedTimeout') return this.hold(req, res);
+    if (how === 'acceptedHttp500') {
+      record.status = 500;
+      return this.send(res, 500, graphError(1, 'An unknown error has occurred.', 'simulated HTTP 500 after the call took effect (acceptedHttp500)'));
+    }
     if (how === 'acceptedGarbage') {
       record.status = 200;
       res.writeHead(200, { 'content-type': 'text/html' });
@@ -625,7 +731,7 @@ export class WhatsAppSimulator {
   private message(body: unknown, sender: Sender): WireMessagesResponse {
     const env = checkEnvelope(body);
     const params = (env.interactive.action as { parameters?: { reference_id?: unknown } } | undefined)?.parameters;
-    const rejection = typeof params?.reference_id === 'string' ? this.rejections.get(params.reference_id) : undefined;
+    const rejection = typeof params?.reference_id === 'string' ? this.rejections.get(`messages\u0000${params.reference_id}`) : undefined;
     if (rejection) {
       throw new Refusal(rejection.code, `messages for reference_id ${String(params?.reference_id)} are refused (simulated rejectReference)`, rejection.httpStatus);
     }
@@ -677,6 +783,7 @@ export class WhatsAppSimulator {
         fingerprint,
         sender,
         transactions: [],
+        refunds: [],
         pgFields: checked.pgFields,
       });
     }
@@ -705,6 +812,61 @@ export class WhatsAppSimulator {
     };
     this.webhooks.schedule(this.webhookDelayMs, () => this.webhooks.send(this.envelope(sender, [entry])));
     return { referenceId: order.referenceId, refused: true };
+  }
+
+  /**
+   * POST payments_refund: a refund of a captured payment, at most what is left to refund. Answered
+   * `pending` as documented (or as answerRefunds() says); a pending refund succeeds a moment later
+   * (refundSettleMs), and every change goes out as a payment webhook with refunds[] while the
+   * lookup lists the refund inside the captured transaction. There is no idempotency key: the
+   * same request twice is two refunds.
+   */
+  private refund(body: unknown, sender: Sender): WireRefundResponse {
+    const checked = checkRefundRequest(body);
+    const rejection = this.rejections.get(`refund\u0000${checked.referenceId}`);
+    if (rejection) {
+      throw new Refusal(rejection.code, `refunds for reference_id ${checked.referenceId} are refused (simulated rejectReference)`, rejection.httpStatus);
+    }
+    const order = this.orders.get(orderKey(sender, checked.referenceId));
+    if (!order || order.configurationName !== checked.configurationName) {
+      throw new Refusal(131009, `no payment for reference_id ${checked.referenceId} under payment configuration ${checked.configurationName}`);
+    }
+    if (paymentStatusOf(order) !== 'captured') {
+      throw new Refusal(131009, `the payment of reference_id ${checked.referenceId} is not captured: only a captured payment can be refunded`);
+    }
+    const left = refundable(order);
+    if (checked.amount > left) {
+      throw new Refusal(131009, `amount.value ${checked.amount} is more than the ${left} left to refund on reference_id ${checked.referenceId}`);
+    }
+    const answered = this.refundAnswers.shift() ?? 'pending';
+    const refund = this.addRefund(order, {
+      amount: checked.amount,
+      speedProcessed: checked.speed,
+      status: answered === 'completed' ? 'success' : answered,
+      viaApi: true,
+    });
+    if (refund.status === 'pending') {
+      if (this.autoSettleRefunds) this.webhooks.schedule(this.refundSettleMs, () => this.finishRefund(order, refund, 'success', true));
+    } else {
+      // a refund that ended at once is still reported by a payment webhook, as any refund change
+      this.webhooks.schedule(this.webhookDelayMs, () => this.webhooks.send(this.envelope(order.sender, [refundStatusEntry(order, nowSeconds(), this.paymentWire)])));
+    }
+    return { id: refund.id, status: answered, speed_processed: refund.speedProcessed };
+  }
+
+  private addRefund(order: SimOrder, r: Pick<SimRefund, 'amount' | 'speedProcessed' | 'status' | 'viaApi'>): SimRefund {
+    const now = nowSeconds();
+    const refund: SimRefund = { id: gatewayId('rfnd_'), ...r, createdAt: now, updatedAt: now };
+    order.refunds.push(refund);
+    return refund;
+  }
+
+  /** A pending refund ends; WhatsApp reports it in a payment webhook with refunds[] (unless told not to). */
+  private async finishRefund(order: SimOrder, refund: SimRefund, outcome: 'success' | 'failed', webhook: boolean): Promise<WebhookDelivery | null> {
+    if (refund.status !== 'pending') return null;
+    refund.status = outcome;
+    refund.updatedAt = nowSeconds();
+    return webhook ? this.webhooks.send(this.envelope(order.sender, [refundStatusEntry(order, refund.updatedAt, this.paymentWire)])) : null;
   }
 
   private lookup(sender: Sender, configurationName: string, referenceId: string): [number, unknown] {
@@ -774,5 +936,5 @@ function checkFaultKind(kind: string): asserts kind is FaultKind {
 }
 
 function checkCallKind(only: string | undefined): void {
-  if (only !== undefined && only !== 'messages' && only !== 'lookup') throw new Error('only must be "messages" or "lookup"');
+  if (only !== undefined && !(CALL_KINDS as readonly string[]).includes(only)) throw new Error(`only must be one of ${CALL_KINDS.join(', ')}`);
 }

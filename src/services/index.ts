@@ -19,6 +19,8 @@ import { WebhookInbox } from './webhooks';
 import { ReconciliationService } from './reconciliation';
 import { BusinessWebhookSending, WebhookDeliveryMaker } from './webhook-deliveries';
 import { WebhookEndpointService } from './webhook-endpoints';
+import { RefundSending } from './refund-sending';
+import { RefundService } from './refunds';
 
 /** Every service, wired once at start and shared by all requests. */
 export interface Services {
@@ -40,6 +42,7 @@ export interface Services {
   webhookEndpoints: WebhookEndpointService;
   /** the outbox kind that sends business webhooks (its counts feed /metrics) */
   webhookSending: BusinessWebhookSending;
+  refunds: RefundService;
 }
 
 export function createServices(config: Config, db: Database, logger: Logger): Services {
@@ -58,6 +61,7 @@ export function createServices(config: Config, db: Database, logger: Logger): Se
   outbox.register(webhookSending);
   // every stored order event becomes deliveries to the business's endpoints, in its transaction
   new WebhookDeliveryMaker(db, outbox);
+  outbox.register(new RefundSending(db, upstream, config.outboxMaxAttempts, { baseMs: config.retryBaseMs, maxMs: config.retryMaxMs }));
   const idempotency = new IdempotencyService(db);
   const directory = new Directory(db);
   const orderQueries = new OrderQueries(db);
@@ -92,5 +96,6 @@ export function createServices(config: Config, db: Database, logger: Logger): Se
     reconciliation: new ReconciliationService(db),
     webhookEndpoints: new WebhookEndpointService(db, outbox, config.secretsKey, config.outboundWebhooksAllowPrivate),
     webhookSending,
+    refunds: new RefundService(db, outbox, events, idempotency, orderQueries),
   };
 }

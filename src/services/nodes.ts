@@ -9,6 +9,7 @@ import {
   PhoneNumberEntity,
   WebhookDeliveryEntity,
   WebhookEndpointEntity,
+  RefundEntity,
 } from '../db/entities';
 import { MAX_EVENT_ID } from '../domain/limits';
 import { canSeeBusiness, ServiceContext } from './context';
@@ -38,6 +39,8 @@ export class NodeService {
         return ctx.principal.role === 'ADMIN' ? m.findOne(ApiKeyEntity, { where: { id } }) : null;
       case 'Order':
         return scoped(await m.findOne(OrderEntity, { where: { id } }));
+      case 'Refund':
+        return scoped(await m.findOne(RefundEntity, { where: { id } }));
       case 'OutboundMessage':
         return scoped(await m.findOne(OutboundMessageEntity, { where: { id } }));
       case 'OrderEvent': {

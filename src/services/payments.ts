@@ -8,12 +8,15 @@ import type { EventSource, PaymentStatus } from '../domain/types';
 import type { LookupPayment } from '../whatsapp/client';
 import { insertRows } from '../db/writes';
 import { recordEvent } from './events';
+import { applyRefunds, type RefundFollowUp } from './refund-settlement';
 
 /**
  * Applies what WhatsApp's payment lookup says to our payment, inside the caller's transaction.
  * The lookup is the truth: its status, amount, currency and transactions are recorded; the status
  * only ever moves forward; an amount or currency that differs from the order, or money captured
- * on a canceled order, is recorded as a PAYMENT_DISCREPANCY and never passes as verified.
+ * on a canceled order, is recorded as a PAYMENT_DISCREPANCY and never passes as verified. The
+ * refunds it lists settle ours (refund-settlement.ts); with `refundFollowUp`, a refund still in
+ * progress plans the next lookup.
  */
 export async function applyLookup(
   m: EntityManager,
@@ -22,6 +25,7 @@ export async function applyLookup(
   lookup: LookupPayment | null,
   source: EventSource,
   hint?: { status: PaymentStatus },
+  refundFollowUp?: RefundFollowUp,
 ): Promise<OrderEventEntity[]> {
   const events: OrderEventEntity[] = [];
   const now = new Date();
@@ -68,10 +72,10 @@ export async function applyLookup(
     discrepancies.push(`paid currency ${lookup.currency} differs from the order currency ${order.currency}`);
   }
   if (lookup.status === 'CAPTURED' && order.status === 'CANCELED') {
-    discrepancies.push('a payment was captured on a canceled order: refund it at the payment gateway');
+    discrepancies.push('a payment was captured on a canceled order: refund it with refundPayment (the order\'s history shows when it is fully refunded)');
   }
   if (lookup.status === 'CAPTURED' && order.expired) {
-    discrepancies.push('a payment was captured on an order that had expired unpaid: fulfil it, or refund it at the payment gateway');
+    discrepancies.push('a payment was captured on an order that had expired unpaid: fulfil it, or refund it with refundPayment');
   }
 
   const from = payment.status;
@@ -97,6 +101,7 @@ export async function applyLookup(
     );
   }
   events.push(...(await recordDiscrepancies(m, order, source, to, discrepancies)));
+  events.push(...(await applyRefunds(m, order, payment, lookup, source, refundFollowUp)));
   return events;
 }
 

@@ -29,6 +29,12 @@ export interface ReconciliationRowData {
   capturedAt: Date | null;
   /** Razorpay's receipt sent with the order (what the PG's reports show next to its order) */
   receipt: string | null;
+  /**
+   * the sum of SUCCEEDED refunds of the payment, on the row of the capture (its successful
+   * transaction, or the payment without transactions); null on the other rows, so a column sum
+   * counts each refund once
+   */
+  refundedAmount: { value: number; offset: number; currency: string } | null;
   /** when the row happened: the transaction's time, or the order's when it has none */
   at: Date;
 }
@@ -63,6 +69,8 @@ interface RawRow {
   txUpdatedAt: string | Date | null;
   /** the order's PG fields as stored (JSON text) */
   gatewayFields: string | null;
+  /** sum of the payment's SUCCEEDED refunds (minor units of the payment) */
+  refunded: number | string | null;
 }
 
 /**
@@ -110,6 +118,7 @@ export class ReconciliationService {
       .addSelect('t.currency', 'txCurrency')
       .addSelect('t.upstreamUpdatedAt', 'txUpdatedAt')
       .addSelect('o.gatewayFields', 'gatewayFields')
+      .addSelect(`(SELECT COALESCE(SUM(r."amount"), 0) FROM "refunds" r WHERE r."paymentId" = p.id AND r."status" = 'SUCCEEDED')`, 'refunded')
       .where(`${at} >= :from`, { from: this.db.param(filter.from) })
       .andWhere(`${at} < :to`, { to: this.db.param(filter.to) });
     const scope = scopedBusinessId(ctx);
@@ -156,6 +165,7 @@ export class ReconciliationService {
         ? money(r.paymentAmount, r.paymentAmountOffset, r.paymentCurrency)
         : null;
     const captured = r.paymentStatus === 'CAPTURED' && (!hasTx || r.txStatus === 'SUCCESS');
+    const currency = r.paymentCurrency ?? r.currency;
     return {
       referenceId: r.referenceId,
       paymentConfiguration: r.paymentConfiguration,
@@ -169,6 +179,7 @@ export class ReconciliationService {
       verified: r.verified === true || r.verified === 1,
       capturedAt: captured && r.txUpdatedAt ? this.toDate(r.txUpdatedAt) : null,
       receipt: receiptOf(r.gatewayFields),
+      refundedAmount: captured ? { value: Number(r.refunded ?? 0), offset: Number(r.paymentAmountOffset ?? r.offset), currency } : null,
       at: this.toDate(r.at),
     };
   }
@@ -201,6 +212,7 @@ const CSV_COLUMNS = [
   'captured_at',
   'at',
   'receipt',
+  'refunded_amount',
 ] as const;
 
 /** RFC 4180 CSV; amounts as decimals (the way settlement reports show them). */
@@ -225,7 +237,8 @@ export function csvLine(row: ReconciliationRowData, format: (value: number, offs
     row.at.toISOString(),
   ];
   // the receipt is the merchant's free text: a leading '-' could start a formula too
-  return [...cells.map((c) => csvCell(c)), csvCell(row.receipt ?? '', /^[-=+@\t\r]/)].join(',') + '\r\n';
+  const refunded = row.refundedAmount ? format(row.refundedAmount.value, row.refundedAmount.offset) : '';
+  return [...cells.map((c) => csvCell(c)), csvCell(row.receipt ?? '', /^[-=+@\t\r]/), refunded].join(',') + '\r\n';
 }
 
 function csvCell(value: string, formula = /^[=+@\t\r]/): string {

@@ -15,7 +15,7 @@ export class UpstreamClients {
 
   constructor(
     private readonly db: Database,
-    private readonly config: Pick<Config, 'whatsappApiUrl' | 'whatsappApiVersion' | 'dialog360ApiUrl' | 'upstreamTimeoutMs'>,
+    private readonly config: Pick<Config, 'whatsappApiUrl' | 'whatsappApiVersion' | 'dialog360ApiUrl' | 'dialog360RefundPath' | 'upstreamTimeoutMs'>,
     private readonly secretsKey: Buffer,
   ) {}
 
@@ -31,6 +31,7 @@ export class UpstreamClients {
       phoneNumberId: phone.phoneNumberId,
       accessToken: decryptSecret(phone.accessTokenEncrypted, this.secretsKey),
       timeoutMs: this.config.upstreamTimeoutMs,
+      dialog360RefundPath: this.config.dialog360RefundPath,
     });
     this.cache.set(phoneNumberId, { client, until: Date.now() + UpstreamClients.TTL_MS });
     return client;

@@ -138,12 +138,14 @@ export class PaymentVerifier {
       // lookup was taken: then its hint is judged by the next lookup, not by this one.
       const webhookSince = lease ? payment.verifyAfter?.getTime() !== lease.getTime() : payment.verifyAfter !== null;
       const hint = !webhookSince && payment.hintStatus ? { status: payment.hintStatus } : undefined;
-      published.push(...(await applyLookup(m, order, payment, lookup, source, hint)));
       if (!webhookSince) {
         payment.hintStatus = null;
         payment.verifyAfter = null;
         payment.verifyAttempts = 0;
       }
+      // a refund still in progress plans the next lookup (webhooks may never come)
+      const followUp = { baseMs: this.options.retryBaseMs, maxMs: this.options.retryMaxMs };
+      published.push(...(await applyLookup(m, order, payment, lookup, source, hint, followUp)));
       await savePayment(m, payment);
       return payment;
     });

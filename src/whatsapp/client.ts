@@ -1,14 +1,16 @@
-// The two calls the gateway makes to WhatsApp, for both ways of reaching it: Meta's Cloud API
-// directly, or 360dialog's proxy of it. They differ only in URLs and the auth header; bodies
+// The calls the gateway makes to WhatsApp (messages, the payment lookup, refunds), for both ways
+// of reaching it: Meta's Cloud API directly, or 360dialog's proxy of it. They differ only in URLs and the auth header; bodies
 // and answers are the same wire format. Every failure leaves as an UpstreamError whose
 // `temporary` flag drives retries. The access token goes into one header and nowhere else:
 // not into error messages, not into logs.
 
 import type { UpstreamProvider } from '../domain/types';
 import { type LookupPayment, parseLookupResponse } from './lookup';
+import { buildRefundRequest, DEFAULT_DIALOG360_REFUND_PATH, isRefundPath, parseRefundAnswer, type RefundAnswer, type RefundRequest } from './refund-wire';
 import { classifyUpstreamFailure, parseErrorsArray, parseGraphErrorEnvelope, UpstreamError } from './upstream-error';
 
 export type { LookupPayment, LookupTransaction } from './lookup';
+export type { RefundAnswer, RefundRequest } from './refund-wire';
 
 export interface WhatsAppClient {
   /** POST /messages. Resolves with the wamid of the accepted message; throws UpstreamError. */
@@ -18,6 +20,12 @@ export interface WhatsAppClient {
    * (404 with a Graph error, or an empty list); throws UpstreamError for everything else.
    */
   lookupPayment(configurationName: string, referenceId: string): Promise<LookupPayment | null>;
+  /**
+   * POST payments_refund. Resolves with WhatsApp's answer (its refund id and status); throws
+   * UpstreamError, with `outcomeUnknown` when WhatsApp may have made the refund although no
+   * readable answer says so (a timeout, a reset after the request was written, an unreadable 2xx).
+   */
+  requestRefund(request: RefundRequest): Promise<RefundAnswer>;
 }
 
 export interface WhatsAppClientOptions {
@@ -32,6 +40,11 @@ export interface WhatsAppClientOptions {
   accessToken: string;
   /** per call, including reading the answer; default 10000 */
   timeoutMs?: number;
+  /**
+   * DIALOG360: the path of the refund call under baseUrl; default /payments_refund (360dialog does
+   * not document it: the Cloud API's path, as it proxies the others)
+   */
+  dialog360RefundPath?: string;
 }
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -41,6 +54,7 @@ const MAX_WAMID = 255;
 interface Endpoints {
   messages: string;
   payment(configurationName: string, referenceId: string): string;
+  refund: string;
   authHeaders: Record<string, string>;
 }
 
@@ -50,6 +64,7 @@ function endpoints(opts: WhatsAppClientOptions, base: string): Endpoints {
     return {
       messages: `${base}/messages`,
       payment: (c, r) => `${base}/v1/payments/${seg(c)}/${seg(r)}`,
+      refund: `${base}${opts.dialog360RefundPath ?? DEFAULT_DIALOG360_REFUND_PATH}`,
       authHeaders: { 'D360-API-KEY': opts.accessToken },
     };
   }
@@ -57,6 +72,7 @@ function endpoints(opts: WhatsAppClientOptions, base: string): Endpoints {
   return {
     messages: `${root}/messages`,
     payment: (c, r) => `${root}/payments/${seg(c)}/${seg(r)}`,
+    refund: `${root}/payments_refund`,
     authHeaders: { Authorization: `Bearer ${opts.accessToken}` },
   };
 }
@@ -79,6 +95,9 @@ function checkOptions(opts: WhatsAppClientOptions): string {
     problems.push(`provider must be CLOUD_API or DIALOG360, not ${String(opts.provider)}`);
   }
   if (opts.timeoutMs !== undefined && !(opts.timeoutMs > 0)) problems.push('timeoutMs must be positive');
+  if (opts.dialog360RefundPath !== undefined && !isRefundPath(opts.dialog360RefundPath)) {
+    problems.push(`dialog360RefundPath "${opts.dialog360RefundPath}" is not a path (expected e.g. ${DEFAULT_DIALOG360_REFUND_PATH})`);
+  }
   if (problems.length > 0) throw new Error(`WhatsApp client misconfigured: ${problems.join('; ')}`);
   return base;
 }
@@ -158,6 +177,18 @@ export function createWhatsAppClient(opts: WhatsAppClientOptions): WhatsAppClien
       }
       try {
         return parseLookupResponse(answer.body, referenceId);
+      } catch (err) {
+        throw classifyUpstreamFailure({ kind: 'protocol', httpStatus: answer.status, message: (err as Error).message });
+      }
+    },
+
+    async requestRefund(request) {
+      const answer = await call('POST', ep.refund, buildRefundRequest(request));
+      if (!ok(answer.status)) throw classifyUpstreamFailure({ kind: 'http', httpStatus: answer.status, body: answer.body });
+      // a 2xx that cannot be read may still mean WhatsApp made the refund: an unknown outcome
+      if (!answer.json) throw classifyUpstreamFailure({ kind: 'protocol', httpStatus: answer.status, message: 'refund answer is not JSON' });
+      try {
+        return parseRefundAnswer(answer.body);
       } catch (err) {
         throw classifyUpstreamFailure({ kind: 'protocol', httpStatus: answer.status, message: (err as Error).message });
       }

@@ -159,6 +159,24 @@ export interface WireRefund {
   updated_timestamp?: WireTimestamp;
 }
 
+/** POST {root}/payments_refund (wire/refund.request.json): value and offset are strings. */
+export interface WireRefundRequest {
+  reference_id: string;
+  speed: 'normal' | 'instant';
+  /** the payment configuration's name */
+  payment_config_id: string;
+  amount: { currency: string; value: string; offset: string };
+}
+
+/** Its answer (wire/refund.response.json). */
+export interface WireRefundResponse {
+  id?: string;
+  /** pending, failed or completed */
+  status?: string;
+  /** normal or instant: the speed the payment gateway used */
+  speed_processed?: string;
+}
+
 export interface WireLookupTransaction {
   /** the payment gateway's order id: every attempt of a payment may share it */
   id?: string;

@@ -286,6 +286,77 @@ describe('ops dashboard in a real browser (chromium, sandbox gateway)', () => {
     expectClean(w, t.url);
   });
 
+  it('refunds a captured payment in part, then the rest: each refund listed and settled live; too much is refused in words; MOBILE has no Refund action', async () => {
+    const ref = await send(`RFD${run}-1`);
+    await pay(ref);
+    await eventually(async () =>
+      expect(dataOf(await t.gql('query($r: String!) { order(referenceId: $r) { payment { status verified } } }', { r: ref }, keys.ops)).order.payment).toEqual({
+        status: 'CAPTURED',
+        verified: true,
+      }),
+    );
+    const w = await watched();
+    await signIn(w, keys.ops);
+    await w.page.goto(`${t.url}/dashboard#/orders/${ref}`);
+    const section = w.page.locator('section.section-refunds');
+    await section.getByText('No refund yet.').waitFor();
+    expect(await section.getByTestId('refundable-amount').textContent()).toBe('INR 520.00');
+
+    // more than was paid: the gateway's userError, in words
+    await section.getByLabel('Amount (INR)').fill('600');
+    await section.getByRole('button', { name: 'Refund', exact: true }).click();
+    await section.getByRole('button', { name: 'Yes, refund INR 600.00' }).click();
+    const alert = section.locator('[role="alert"]');
+    await alert.waitFor();
+    expect(await alert.textContent()).toMatch(/The refund is not possible\. INR 600\.00 is more than the INR 520\.00 left to refund/);
+    expect(await alert.locator('li').getAttribute('data-code')).toBe('REFUND_NOT_ALLOWED');
+
+    // a part, with a reason: listed at once, then settled by WhatsApp, live
+    await section.getByLabel('Amount (INR)').fill('200');
+    await section.getByLabel('Reason (kept here, not sent to the customer)').fill('one shirt returned');
+    await section.getByRole('button', { name: 'Refund', exact: true }).click();
+    await section.getByRole('button', { name: 'Yes, refund INR 200.00' }).click();
+    await section.getByRole('status').getByText('Refund of INR 200.00 is pending.').waitFor();
+    const table = section.getByRole('region', { name: 'Refunds' });
+    await table.locator('tr[data-refund-status="SUCCEEDED"]').waitFor();
+    expect(await table.locator('tbody tr').first().locator('td').allTextContents()).toEqual([
+      'INR 200.00',
+      'Succeeded',
+      expect.stringMatching(/^rfnd_/),
+      'Normal',
+      'this gateway',
+      'one shirt returned',
+      '–',
+      expect.any(String),
+      expect.any(String),
+    ]);
+    expect(await section.getByTestId('refundable-amount').textContent()).toBe('INR 320.00');
+
+    // the rest (an empty amount refunds everything left)
+    await section.getByRole('button', { name: 'Refund', exact: true }).click();
+    await section.getByRole('button', { name: 'Yes, refund INR 320.00' }).click();
+    await section.getByText('Nothing is left to refund.').waitFor();
+    await eventually(async () => expect(await table.locator('tr[data-refund-status="SUCCEEDED"]').count()).toBe(2));
+    expect(await section.getByTestId('refunded-amount').textContent()).toBe('INR 520.00');
+    const history = w.page.getByRole('list', { name: 'Events, oldest first' });
+    await history.locator('li', { hasText: 'fully refunded' }).waitFor();
+    expect(await history.locator('li.event-refund_status_changed').count()).toBe(6);
+
+    // a MOBILE key reads the refunds but may not refund
+    const businessId = dataOf(await t.gql('{ viewer { business { id } } }', {}, keys.ops)).viewer.business.id;
+    const mobileKey = dataOf(
+      await t.gql(`mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }`, { input: { businessId, role: 'MOBILE' } }),
+    ).createApiKey.secret as string;
+    const m = await watched();
+    await signIn(m, mobileKey);
+    await m.page.goto(`${t.url}/dashboard#/orders/${ref}`);
+    const mobileSection = m.page.locator('section.section-refunds');
+    await mobileSection.getByRole('region', { name: 'Refunds' }).locator('tr[data-refund-status="SUCCEEDED"]').nth(1).waitFor();
+    expect(await mobileSection.getByRole('button', { name: 'Refund', exact: true }).count()).toBe(0);
+    expectClean(w, t.url);
+    expectClean(m, t.url);
+  });
+
   it('work queues list what needs a person, and pick up a new case live', async () => {
     const sim = t.gateway.simulator!;
     const odd = await send(`Q${run}-odd`);

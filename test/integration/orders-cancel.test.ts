@@ -142,7 +142,7 @@ describe('cancelOrder (real server, simulator over HTTP)', () => {
     await stack.sim.pay('C-CAPTURED', 'captured', { webhook: false });
     const res = await cancelOrder(stack.t, { referenceId: 'C-CAPTURED' }, shop.keys.OPS);
     expect(res.userErrors).toEqual([expect.objectContaining({ code: 'CANCEL_NOT_ALLOWED', whatsappCode: 2047 })]);
-    expect(res.userErrors[0].message).toMatch(/the payment is CAPTURED.*Refund it at your payment gateway/);
+    expect(res.userErrors[0].message).toMatch(/the payment is CAPTURED.*Refund it with refundPayment/);
     expect(res.order.status).toBe('PENDING');
     expect(res.order.allowedTransitions).toEqual(['PROCESSING', 'PARTIALLY_SHIPPED', 'SHIPPED', 'COMPLETED']);
     const payment = await readPayment(stack.t, 'C-CAPTURED', shop.keys.OPS);

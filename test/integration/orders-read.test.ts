@@ -24,7 +24,8 @@ const FULL_PAGE = `query($first: Int) {
       subtotal { value } tax { value } shipping { value } discount { value } total { value formatted }
       message { id kind status wamid attempts }
       messages { id kind status wamid attempts }
-      payment { referenceId status verified amount { value } transactions { id status pgTransactionId method amount { value } } }
+      payment { referenceId status verified amount { value } transactions { id status pgTransactionId method amount { value } }
+        refunds { id status refundId amount { value } } refundedAmount { value } refundableAmount { value } }
       events { id type source fromStatus toStatus detail at }
     } }
     pageInfo { hasNextPage endCursor }
@@ -305,6 +306,19 @@ describe('order reads (real server, simulator over HTTP)', () => {
       for (let i = 1; i < refs.length; i += 3) {
         expect((await updateStatus(stack.t, { referenceId: refs[i], status: 'PROCESSING' }, bulk.keys.OPS)).userErrors).toEqual([]);
       }
+      // a third captured, and half of those partly refunded (twice)
+      for (let i = 2; i < refs.length; i += 3) {
+        await stack.sim.pay(refs[i], 'captured', { webhook: false });
+        const verified = dataOf(await stack.t.gql(`mutation($r: String!) { verifyPayment(referenceId: $r) { userErrors { code } } }`, { r: refs[i] }, bulk.keys.OPS));
+        expect(verified.verifyPayment.userErrors).toEqual([]);
+        if (i % 2 === 0) continue;
+        for (const value of [1000, 2000]) {
+          const refunded = dataOf(
+            await stack.t.gql(`mutation($input: RefundPaymentInput!) { refundPayment(input: $input) { userErrors { code } } }`, { input: { referenceId: refs[i], amount: { value } } }, bulk.keys.OPS),
+          );
+          expect(refunded.refundPayment.userErrors).toEqual([]);
+        }
+      }
     }, 60_000);
 
     /** Statements the gateway sent to answer one request (the smallest of two runs, to ignore stray background work). */
@@ -330,10 +344,16 @@ describe('order reads (real server, simulator over HTTP)', () => {
       const nodes = hundred.data.orders.edges.map((e: any) => e.node);
       expect(nodes).toHaveLength(100);
       const withTransactions = nodes.filter((n: any) => n.payment.transactions.length > 0);
-      expect(withTransactions).toHaveLength(34);
+      expect(withTransactions).toHaveLength(67);
       expect(one.data.orders.edges[0].node.payment.transactions).toHaveLength(1);
       expect(nodes.filter((n: any) => n.status === 'CANCELED').length).toBeGreaterThan(10);
       expect(nodes.filter((n: any) => n.messages.length === 2).length).toBeGreaterThan(40);
+      const refunded = nodes.filter((n: any) => n.payment.refunds.length > 0);
+      expect(refunded).toHaveLength(16);
+      for (const n of refunded) {
+        expect(n.payment.refunds.map((r: any) => r.amount.value)).toEqual([1000, 2000]);
+        expect(n.payment.refundableAmount.value).toBe(49000);
+      }
       for (const n of nodes) {
         expect(n.items).toHaveLength(1);
         expect(n.message.kind).toBe('ORDER_DETAILS');

@@ -111,7 +111,7 @@ describe('the payment model (Meta: pending/captured, the transactions tell the r
       const lookups = lookupCalls(stack.sim, ref).length;
       const refused = await cancelOrder(stack.t, { referenceId: ref }, shop.keys.OPS);
       expect(refused.userErrors).toEqual([expect.objectContaining({ code: 'CANCEL_NOT_ALLOWED', whatsappCode: 2047 })]);
-      expect(refused.userErrors[0].message).toMatch(/the payment is CAPTURED.*Refund it at your payment gateway/);
+      expect(refused.userErrors[0].message).toMatch(/the payment is CAPTURED.*Refund it with refundPayment/);
       expect(lookupCalls(stack.sim, ref)).toHaveLength(lookups);
     });
   });

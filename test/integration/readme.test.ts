@@ -20,6 +20,8 @@ const RUN_HERE = {
   pay: ['sh', 'npm run sandbox -- pay A1001-1'],
   readBack: ['sh', 'payment { status verified verifiedAt'],
   updateStatus: ['sh', 'updateOrderStatus'],
+  refund: ['sh', 'npm run sandbox -- refund A1001-1'],
+  refundReadBack: ['sh', 'refundableAmount'],
   getQuery: ['sh', 'apollo-require-preflight'],
   subscription: ['js', 'webSocketImpl'],
   reconciliation: ['sh', 'reconciliation.csv'],
@@ -136,6 +138,27 @@ describe('the README, run as written against `npm start`', () => {
     expect(data.updateOrderStatus.order.status).toBe('PROCESSING');
     expect(data.updateOrderStatus.order.messages).toContainEqual({ kind: 'ORDER_STATUS', status: 'ACCEPTED' });
   });
+
+  it('npm run sandbox -- refund A1001-1 200.00 refunds part of it (with $KEY); read back, it succeeded and INR 320.00 is left', async () => {
+    const refunded = await run(block('refund'));
+    expect(refunded.stderr).toBe('');
+    expect(refunded.code).toBe(0);
+    expect(refunded.stdout).toMatch(/^Refund of INR 200\.00 for A1001-1 is PENDING \(WhatsApp refund rfnd_\w+\); left to refund: INR 320\.00\.$/m);
+    const payment = await eventually(async () => {
+      const { data } = await runJson(block('refundReadBack'));
+      expect(data.order.payment.refunds).toEqual([{ status: 'SUCCEEDED', amount: { formatted: '200.00' }, refundId: expect.stringMatching(/^rfnd_/), speedProcessed: 'NORMAL' }]);
+      return data.order.payment;
+    });
+    expect(payment).toMatchObject({ status: 'CAPTURED', refundedAmount: { formatted: '200.00' }, refundableAmount: { formatted: '320.00' } });
+    // without a key it says which to set; more than is left is refused with the gateway's words
+    const { KEY: _k, OPS_KEY: _o, ...keyless } = env;
+    const noKey = await bash(block('refund').text, keyless);
+    expect(noKey.code).toBe(1);
+    expect(noKey.stderr).toMatch(/^Set KEY to an API key that may refund/);
+    const tooMuch = await bash('npm run sandbox -- refund A1001-1 320.01', env);
+    expect(tooMuch.code).toBe(1);
+    expect(tooMuch.stderr).toMatch(/^Not refunded: INR 320\.01 is more than the INR 320\.00 left to refund.*\(REFUND_NOT_ALLOWED\)/);
+  }, 120_000);
 
   it('GET /graphql answers with the preflight header, and CSRF prevention refuses it without', async () => {
     const { data } = await runJson(block('getQuery'));

@@ -13,7 +13,7 @@ const RECONCILIATION = `query($filter: ReconciliationFilter!, $first: Int, $afte
     edges { cursor node {
       referenceId paymentConfiguration gateway transactionId pgTransactionId
       orderTotal { value offset currency } paidAmount { value offset currency }
-      paymentStatus transactionStatus verified capturedAt receipt } }
+      paymentStatus transactionStatus verified capturedAt receipt refundedAmount { value offset currency } } }
     pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`;
 
 interface Row {
@@ -29,6 +29,7 @@ interface Row {
   verified: boolean;
   capturedAt: string | null;
   receipt: string | null;
+  refundedAmount: { value: number; offset: number; currency: string } | null;
 }
 
 const TOTAL = { value: 52000, offset: 100, currency: 'INR' };
@@ -65,6 +66,8 @@ describe('reconciliation (real server, simulator over HTTP)', () => {
     verified,
     capturedAt: t.status === 'success' && payment === 'CAPTURED' ? iso(t.updated_timestamp) : null,
     receipt,
+    // on the capture's row: nothing refunded in this file (test/integration/refunds.test.ts refunds)
+    refundedAmount: t.status === 'success' && payment === 'CAPTURED' ? { value: 0, offset: 100, currency: 'INR' } : null,
   });
 
   async function settle(ref: string, status: string, verified = true, key = shop.keys.OPS): Promise<void> {
@@ -142,6 +145,7 @@ describe('reconciliation (real server, simulator over HTTP)', () => {
         verified: false,
         capturedAt: null,
         receipt: null,
+        refundedAmount: null,
       },
     ]);
 
@@ -286,13 +290,13 @@ describe('reconciliation (real server, simulator over HTTP)', () => {
       expect(text.endsWith('\r\n')).toBe(true);
       const lines = text.slice(0, -2).split('\r\n');
       expect(lines[0]).toBe(
-        'reference_id,payment_configuration,gateway,transaction_id,pg_transaction_id,order_total,paid_amount,currency,payment_status,transaction_status,verified,captured_at,at,receipt',
+        'reference_id,payment_configuration,gateway,transaction_id,pg_transaction_id,order_total,paid_amount,currency,payment_status,transaction_status,verified,captured_at,at,receipt,refunded_amount',
       );
       const body = lines.slice(1).map((l) => l.split(','));
       expect(body).toHaveLength(rows.length);
       body.forEach((cells, i) => {
         const r = rows[i];
-        expect(cells).toHaveLength(14);
+        expect(cells).toHaveLength(15);
         expect(cells.slice(0, 12)).toEqual([
           r.referenceId,
           r.paymentConfiguration,
@@ -312,7 +316,10 @@ describe('reconciliation (real server, simulator over HTTP)', () => {
         expect(at.getTime()).toBeLessThan(to.getTime());
         // a leading '-' in the merchant's receipt is quoted so a spreadsheet keeps it text
         expect(cells[13]).toBe(r.receipt === '-2+3' ? "'-2+3" : (r.receipt ?? ''));
+        // the capture's row carries what was refunded of it (nothing here), the other rows nothing
+        expect(cells[14]).toBe(decimal(r.refundedAmount));
       });
+      expect(body.filter((c) => c[0] === refs.captured).map((c) => c[14])).toEqual(['0.00']);
       expect(body.filter((c) => c[0] === refs.captured).map((c) => c[13])).toEqual(['rcpt-A1001']);
       const mismatch = body.find((c) => c[0] === refs.mismatch)!;
       expect(mismatch.slice(5, 7)).toEqual(['520.00', '510.00']);

@@ -175,13 +175,20 @@ describe('sandbox: a newcomer sends an order, pays it with one command, reads it
 
     it('fails with a message and exit code 1: usage, unknown order, no sandbox running', async () => {
       const env = { GATEWAY_URL: t.url };
-      for (const args of [[], ['pay'], ['refund', 'X'], ['pay', 'X', 'captured', 'extra'], ['pay', 'X', '--phone-number-id']]) {
+      for (const args of [[], ['pay'], ['refunded', 'X'], ['refund'], ['refund', 'X', '1', 'extra'], ['pay', 'X', 'captured', 'extra'], ['pay', 'X', '--phone-number-id']]) {
         const usage = await run(cli, args, env);
         expect(usage.code).toBe(1);
         expect(usage.stderr).toContain('usage: npm run sandbox -- pay <referenceId> [captured|failed|pending] [--phone-number-id <id>]');
       }
       const outcome = await run(cli, ['pay', 'X', 'refunded'], env);
       expect(outcome.stderr).toContain('the outcome must be one of captured, failed, pending');
+      // refund plays the merchant: it needs an API key, and an amount in rupees
+      const keyless = await run(cli, ['refund', 'X'], env);
+      expect(keyless.code).toBe(1);
+      expect(keyless.stderr).toMatch(/^Set KEY to an API key that may refund/);
+      const amount = await run(cli, ['refund', 'X', '1.005'], { ...env, KEY: 'any' });
+      expect(amount.code).toBe(1);
+      expect(amount.stderr).toContain('the amount must be rupees with at most two decimals, e.g. 200 or 199.50, not "1.005"');
 
       const unknown = await run(cli, ['pay', 'NEVER-SENT-9'], env);
       expect(unknown.code).toBe(1);

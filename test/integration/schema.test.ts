@@ -11,6 +11,8 @@ const CONTRACTS: Array<[string, string[]]> = [
   ['schema.graphql', ['schema.graphql']],
   ['schema.graphql + whatsapp-2026.graphql', ['schema.graphql', 'whatsapp-2026.graphql']],
   ['schema.graphql + business-webhooks.graphql', ['schema.graphql', 'business-webhooks.graphql']],
+  ['schema.graphql + refunds.graphql', ['schema.graphql', 'refunds.graphql']],
+  ['schema.graphql + every extension', ['schema.graphql', 'whatsapp-2026.graphql', 'business-webhooks.graphql', 'refunds.graphql']],
 ];
 
 describe('schema.graphql', () => {

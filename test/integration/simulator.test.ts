@@ -442,7 +442,7 @@ describe("payments on Meta's wire (the default)", () => {
 
     const raw = await get();
     const retried = wire('lookup.response.meta-captured-after-retry.json');
-    delete retried.payments[0].transactions[1].refunds; // the simulator does not refund
+    delete retried.payments[0].transactions[1].refunds; // nothing refunded here (see the refunds tests)
     expect(JSON.stringify(normaliseLookup(raw))).toBe(JSON.stringify(normaliseLookup(retried)));
     const [t1, t2] = raw.payments[0].transactions;
     expect(t1.id).toBe(t2.id);
@@ -466,7 +466,7 @@ describe("payments on Meta's wire (the default)", () => {
       expect(valueOf(hit.body).statuses[0].id).toMatch(/^[A-Za-z0-9_-]{27}$/);
     }
     expect(valueOf(failed.body).statuses[0]).toMatchObject({ status: 'pending', payment: { transaction: { status: 'failed', error: { code: 'BAD_REQUEST_ERROR' } } } });
-    // the captured one is Meta's documented webhook (less the refund the simulator never makes)
+    // the captured one is Meta's documented webhook (less the refund, which this test does not make)
     const sample = wire('webhook.payment.meta-captured-with-refund.json');
     delete valueOf(sample).statuses[0].payment.refunds;
     expect(JSON.stringify(normalise(captured.body, wamid))).toBe(JSON.stringify(normalise(sample, 'x')));
@@ -484,6 +484,146 @@ describe("payments on Meta's wire (the default)", () => {
     sim.lookupDown(false);
     sim.failNext(1, 'http500', 'messages');
     expect(await upstreamError(client.sendMessage(order('R-ERR')))).toMatchObject({ temporary: true, whatsappCode: 1 });
+  });
+});
+
+describe('refunds (payments_refund, as Meta documents it)', () => {
+  // a refund settles a moment after its answer: its webhook belongs to the test that made it
+  afterEach(() => sim.settle());
+  const request = (referenceId: string, value: number, speed: 'NORMAL' | 'INSTANT' = 'NORMAL') =>
+    client.requestRefund({ referenceId, configurationName: 'prod-razorpay', speed, amount: { value, offset: 100 } });
+  const get = async (ref = 'A1001-1') =>
+    jsonOf(await fetch(`${sim.url}/v23.0/${PHONE_NUMBER_ID}/payments/prod-razorpay/${ref}`, { headers: { authorization: `Bearer ${TOKEN}` } }));
+  /** Random ids and times of refunds overwritten, so a body compares with a sample as text. */
+  const sameRefunds = (refunds: any[]) => refunds.forEach((r) => Object.assign(r, { id: 'RFND', created_timestamp: 0, updated_timestamp: 0 }));
+
+  async function captured(ref: string): Promise<void> {
+    await client.sendMessage(orderWithReceipt(ref));
+    await sim.pay(ref, 'failed', { webhook: false, errorReason: 'incorrect_pin' });
+    await sim.pay(ref, 'captured', { webhook: false });
+  }
+
+  it('answers pending like refund.response.json, then the refund succeeds: a payment webhook with refunds[] like the meta sample, and the lookup lists it inside the captured transaction', async () => {
+    await captured('A1001-1');
+    const answer = await request('A1001-1', 20000);
+    expect(answer).toEqual({ id: expect.stringMatching(/^rfnd_[A-Za-z0-9]{14}$/), status: 'pending', speedProcessed: 'NORMAL' });
+    const raw = sim.received.find((r) => r.call === 'refund')!;
+    expect(raw.path).toBe(`/v23.0/${PHONE_NUMBER_ID}/payments_refund`);
+    expect(JSON.stringify(raw.body)).toBe(JSON.stringify({ ...wire('refund.request.json'), payment_config_id: 'prod-razorpay' }));
+
+    const hit = await receiver.nth(1);
+    expect(verifies(hit)).toBe(true);
+    const sample = wire('webhook.payment.meta-captured-with-refund.json');
+    valueOf(sample).statuses[0].payment.refunds[0].status = 'success';
+    sameRefunds(valueOf(sample).statuses[0].payment.refunds);
+    const got = JSON.parse(hit.raw);
+    expect(valueOf(got).statuses[0].payment.refunds[0]).toMatchObject({ id: answer.id, status: 'success', created_timestamp: expect.stringMatching(/^\d+$/) });
+    sameRefunds(valueOf(got).statuses[0].payment.refunds);
+    expect(JSON.stringify(normalise(got, 'x'))).toBe(JSON.stringify(normalise(sample, 'x')));
+
+    const lookup = await get();
+    expect(lookup.payments[0].transactions[1].refunds[0]).toMatchObject({ id: answer.id, status: 'success', created_timestamp: expect.any(Number) });
+    sameRefunds(lookup.payments[0].transactions[1].refunds);
+    const retried = wire('lookup.response.meta-captured-after-retry.json');
+    sameRefunds(retried.payments[0].transactions[1].refunds);
+    expect(JSON.stringify(normaliseLookup(lookup))).toBe(JSON.stringify(normaliseLookup(retried)));
+    const parsed = await client.lookupPayment('prod-razorpay', 'A1001-1');
+    expect(parsed!.transactions[1].refunds).toEqual([expect.objectContaining({ id: answer.id, status: 'SUCCESS', amount: { value: 20000, offset: 100 } })]);
+  });
+
+  it('refuses what WhatsApp would: a payment not captured, more than is left, a malformed body; the same request twice is two refunds (no idempotency key)', async () => {
+    await client.sendMessage(order('R-RF'));
+    expect(await upstreamError(request('R-RF', 100))).toMatchObject({ temporary: false, whatsappCode: 131009, details: expect.stringMatching(/not captured/) });
+    await sim.pay('R-RF', 'captured', { webhook: false });
+    expect(await upstreamError(request('R-RF', 52001))).toMatchObject({ temporary: false, details: expect.stringMatching(/more than the 52000 left to refund/) });
+    await request('R-RF', 30000);
+    await request('R-RF', 10000);
+    expect(sim.refunds('R-RF').map((r) => r.amount)).toEqual([30000, 10000]);
+    expect(await upstreamError(request('R-RF', 12001))).toMatchObject({ temporary: false });
+    const bad = await fetch(`${sim.url}/v23.0/${PHONE_NUMBER_ID}/payments_refund`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ reference_id: 'R-RF', speed: 'normal', payment_config_id: 'prod-razorpay', amount: { currency: 'INR', value: 100, offset: 100 } }),
+    });
+    expect(bad.status).toBe(400);
+    expect((await jsonOf(bad)).error.error_data.details).toMatch(/amount.value must be a string of digits/);
+  });
+
+  it('answerRefunds makes the next answers completed or failed; rejectReference(only: refund) refuses them for good; faults apply to refund calls', async () => {
+    await captured('R-RA');
+    sim.answerRefunds('completed', 'failed');
+    await expect(request('R-RA', 100, 'INSTANT')).resolves.toMatchObject({ status: 'completed', speedProcessed: 'INSTANT' });
+    await expect(request('R-RA', 100)).resolves.toMatchObject({ status: 'failed' });
+    expect(sim.refunds('R-RA').map((r) => r.status)).toEqual(['success', 'failed']);
+    sim.failNext(1, 'http503', 'refund');
+    expect(await upstreamError(request('R-RA', 100))).toMatchObject({ temporary: true, httpStatus: 503, outcomeUnknown: false });
+    expect(sim.refunds('R-RA')).toHaveLength(2);
+    // the lost-answer faults make the refund and lose the answer
+    for (const kind of ['acceptedGarbage', 'acceptedReset'] as const) {
+      sim.failNext(1, kind, 'refund');
+      expect(await upstreamError(request('R-RA', 100))).toMatchObject({ temporary: true, outcomeUnknown: true });
+    }
+    expect(sim.refunds('R-RA')).toHaveLength(4);
+    // a 500 that came after WhatsApp acted: the client sees a server error, the refund was made
+    sim.failNext(1, 'acceptedHttp500', 'refund');
+    expect(await upstreamError(request('R-RA', 100))).toMatchObject({ temporary: true, httpStatus: 500 });
+    expect(sim.refunds('R-RA')).toHaveLength(5);
+    sim.rejectReference('R-RA', 131009, 400, 'refund');
+    expect(await upstreamError(request('R-RA', 100))).toMatchObject({ temporary: false, whatsappCode: 131009 });
+    // messages of that reference are not refused
+    await expect(client.sendMessage(status('R-RA', 'PROCESSING'))).resolves.toHaveProperty('wamid');
+  });
+
+  it('a refund made at the payment gateway is reported like any other; settleRefund ends a pending one on demand', async () => {
+    await captured('R-RG');
+    sim.autoSettleRefunds = false;
+    try {
+      const outside = await sim.refundAtGateway('R-RG', { amount: 5000 });
+      expect(outside).toMatchObject({ amount: 5000, status: 'pending', viaApi: false });
+      const pendingHit = await receiver.nth(1);
+      expect(valueOf(pendingHit.body).statuses[0].payment.refunds).toEqual([expect.objectContaining({ id: outside.id, status: 'pending' })]);
+      const ours = await request('R-RG', 47000);
+      expect(sim.refunds('R-RG').map((r) => `${r.status} ${r.viaApi}`)).toEqual(['pending false', 'pending true']);
+      await sim.settleRefund(ours.id, 'failed');
+      const hit = await receiver.nth(3);
+      expect(valueOf(hit.body).statuses[0].payment.refunds.map((r: any) => r.status)).toEqual(expect.arrayContaining(['failed']));
+      await expect(sim.settleRefund(ours.id, 'success')).rejects.toThrow(/already failed/);
+    } finally {
+      sim.autoSettleRefunds = true;
+    }
+  });
+
+  it('DIALOG360: POST /payments_refund with the D360 key', async () => {
+    const d360 = createWhatsAppClient({ provider: 'DIALOG360', baseUrl: sim.url, apiVersion: '', phoneNumberId: '', accessToken: 'd360-refund-key' });
+    sim.configureWebhooks({ url: receiver.url, appSecret: APP_SECRET, phoneNumberIdFor: { 'd360-refund-key': '999' } });
+    await d360.sendMessage(order('R-D360'));
+    await sim.pay('R-D360', 'captured', { webhook: false, phoneNumberId: '999' });
+    await expect(d360.requestRefund({ referenceId: 'R-D360', configurationName: 'prod-razorpay', speed: 'NORMAL', amount: { value: 100, offset: 100 } })).resolves.toMatchObject({ status: 'pending' });
+    expect(sim.received.filter((r) => r.call === 'refund').map((r) => r.path)).toEqual(['/payments_refund']);
+  });
+
+  it('control endpoints: refund-answers, refund, refund-settle and refunds over HTTP', async () => {
+    const control = (path: string, body?: unknown) =>
+      fetch(`${sim.url}/_simulator/${path}`, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    await captured('R-RC');
+    expect((await control('refund-answers', { statuses: ['failed'] })).status).toBe(200);
+    await expect(request('R-RC', 100)).resolves.toMatchObject({ status: 'failed' });
+    sim.autoSettleRefunds = false;
+    try {
+      const made = await jsonOf(await control('refund', { referenceId: 'R-RC', amount: 2500, speed: 'instant' }));
+      expect(made.refund).toMatchObject({ amount: 2500, speedProcessed: 'instant', status: 'pending' });
+      expect((await control('refund-settle', { refundId: made.refund.id, outcome: 'success' })).status).toBe(200);
+      const listed = (await jsonOf(await control('refunds/R-RC'))).refunds;
+      expect(listed.map((r: any) => `${r.amount} ${r.status}`)).toEqual(['100 failed', '2500 success']);
+      expect((await jsonOf(await control('refund', { referenceId: 'R-RC', amount: 999999 }))).error).toMatch(/amount must be a whole number of paise from 1 to 49500/);
+      expect((await jsonOf(await control('refund-answers', { statuses: ['maybe'] }))).error).toMatch(/must be one of pending, completed, failed/);
+    } finally {
+      sim.autoSettleRefunds = true;
+    }
   });
 });
 

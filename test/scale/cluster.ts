@@ -30,16 +30,20 @@ export interface Cluster {
 
 /**
  * A fresh PostgreSQL database migrated once (as a deploy would), one shared WhatsApp simulator, and
- * gateway instances started as separate processes from the built code, sharing Redis.
+ * gateway instances started as separate processes from the built code, sharing Redis. (`dialect:
+ * 'sqlite'` gives a sqlite file instead, for one process at a time; `env` is added to every
+ * instance's environment.)
  */
-export async function startCluster(opts: { redisUrl?: string } = {}): Promise<Cluster> {
-  const database = await createTestDatabase('postgres');
+export async function startCluster(
+  opts: { redisUrl?: string; dialect?: 'postgres' | 'sqlite'; env?: Record<string, string> } = {},
+): Promise<Cluster> {
+  const database = await createTestDatabase(opts.dialect ?? 'postgres');
   const db = await Database.connect(database.url);
   await db.runMigrations();
   await db.close();
   const sim = new WhatsAppSimulator({ timeoutHoldMs: 1500, webhookDelayMs: 5 });
   await sim.start(0);
-  const prefix = `scale-${database.url.split('/').pop()}`;
+  const prefix = `scale-${database.dataDir.split('-').pop()}`;
   const instances: Instance[] = [];
 
   const start = async (name: string, env: Record<string, string> = {}): Promise<Instance> => {
@@ -65,6 +69,7 @@ export async function startCluster(opts: { redisUrl?: string } = {}): Promise<Cl
         RETRY_MAX_MS: '300',
         RELAY_POLL_MS: '50',
         LOG_LEVEL: 'info',
+        ...opts.env,
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -126,6 +126,14 @@ describe('the sandbox with a shared simulator', () => {
     expect(problems({ SIMULATOR_WEBHOOK_URL: 'http://gateway-1:4000/webhooks/whatsapp' })).toEqual([expect.stringMatching(/^SIMULATOR_WEBHOOK_URL .* set SIMULATOR_URL too/)]);
   });
 
+  it("DIALOG360_REFUND_PATH: 360dialog's undocumented refund path, /payments_refund unless told otherwise; a path only", () => {
+    expect(loadConfig({}).dialog360RefundPath).toBe('/payments_refund');
+    expect(loadConfig({ DIALOG360_REFUND_PATH: '/v1/payments_refund' }).dialog360RefundPath).toBe('/v1/payments_refund');
+    for (const bad of ['payments_refund', 'https://evil.example/refund', '/a/../b', '/refund?x=1']) {
+      expect(problems({ DIALOG360_REFUND_PATH: bad })).toEqual([expect.stringMatching(/^DIALOG360_REFUND_PATH must be a path under DIALOG360_API_URL, e.g. \/payments_refund/)]);
+    }
+  });
+
   it('npm run simulator listens on 127.0.0.1:4010 unless told otherwise', () => {
     expect(loadSimulatorConfig({})).toEqual({ port: 4010, host: '127.0.0.1', apiVersion: 'v23.0', logLevel: 'info' });
     expect(loadSimulatorConfig({ SIMULATOR_PORT: '0', SIMULATOR_HOST: '0.0.0.0', LOG_LEVEL: 'warn' })).toMatchObject({ port: 0, host: '0.0.0.0', logLevel: 'warn' });

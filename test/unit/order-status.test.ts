@@ -235,7 +235,7 @@ describe('error builders', () => {
     expect(error.whatsappCode).toBe(2047);
     expect(error.message).toMatch(/^Could not change order status to 'canceled': the payment is CAPTURED/);
     expect(error.message).toMatch(/refund/i);
-    expect(error.message).toMatch(/payment gateway/);
+    expect(error.message).toMatch(/refundPayment/);
   });
 
   it('cancelNotAllowed says a pending payment is an attempt in progress, and what ends it', () => {

@@ -187,3 +187,72 @@ describe('createWhatsAppClient', () => {
     expect(JSON.stringify({ m: err.message, d: err.details })).not.toContain('tok-secret');
   });
 });
+
+describe('requestRefund (payments_refund)', () => {
+  const request = { referenceId: 'A1001-1', configurationName: 'demo-razorpay', speed: 'NORMAL' as const, amount: { value: 20000, offset: 100 } };
+  const answered = (body: unknown, status = 200) => {
+    reply = (_req, res) => json(res, status, body);
+  };
+
+  it('CLOUD_API: posts the documented body (value and offset as strings) to /{version}/{phone}/payments_refund and reads the documented answer', async () => {
+    answered(wire('refund.response.json'));
+    await expect(cloud().requestRefund(request)).resolves.toEqual({ id: 'rfnd_Sdrd41xQ8mT2aZ', status: 'pending', speedProcessed: 'NORMAL' });
+    expect(seen[0]).toMatchObject({ method: 'POST', url: '/v23.0/1065/payments_refund' });
+    expect(seen[0].headers.authorization).toBe('Bearer tok-secret');
+    expect(JSON.parse(seen[0].body)).toEqual(wire('refund.request.json'));
+  });
+
+  it('DIALOG360: the same body under its base URL, at /payments_refund or the configured path, with the D360 key', async () => {
+    answered({ id: 'rfnd_1', status: 'completed', speed_processed: 'instant' });
+    const d360 = (path?: string) =>
+      createWhatsAppClient({ provider: 'DIALOG360', baseUrl: `${base}/`, apiVersion: '', phoneNumberId: '', accessToken: 'd360-key', dialog360RefundPath: path });
+    await expect(d360().requestRefund({ ...request, speed: 'INSTANT' })).resolves.toEqual({ id: 'rfnd_1', status: 'completed', speedProcessed: 'INSTANT' });
+    await d360('/v1/payments_refund').requestRefund(request);
+    expect(seen.map((s) => s.url)).toEqual(['/payments_refund', '/v1/payments_refund']);
+    expect(seen[0].headers['d360-api-key']).toBe('d360-key');
+    expect(JSON.parse(seen[0].body)).toMatchObject({ speed: 'instant', amount: { currency: 'INR', value: '20000', offset: '100' } });
+  });
+
+  it('refuses a refund path that could leave the provider: a host, a query, dot segments', () => {
+    for (const path of ['payments_refund', '//evil.example/x', '/a/../b', '/a?b=1', 'https://evil.example/x', '/a b']) {
+      expect(() => createWhatsAppClient({ provider: 'DIALOG360', baseUrl: base, apiVersion: '', phoneNumberId: '', accessToken: 'k', dialog360RefundPath: path })).toThrow(
+        /dialog360RefundPath .* is not a path/,
+      );
+    }
+  });
+
+  it('reads status failed, and a speed it does not know as null (the refund is no less answered)', async () => {
+    answered({ id: 'rfnd_2', status: 'failed', speed_processed: 'optimum' });
+    await expect(cloud().requestRefund(request)).resolves.toEqual({ id: 'rfnd_2', status: 'failed', speedProcessed: null });
+  });
+
+  it.each([
+    ['no id', { status: 'pending' }, /no id/],
+    ['an id too long to keep', { id: 'r'.repeat(129), status: 'pending' }, /id is 129 characters long/],
+    ['an id with a NUL', { id: 'rfnd\u0000', status: 'pending' }, /control characters/],
+    ['an unknown status', { id: 'rfnd_3', status: 'processed' }, /status is "processed"/],
+    ['not an object', [1, 2], /not a JSON object/],
+  ])('an answer with %s is an unknown outcome (WhatsApp may have made the refund), never a refusal', async (_what, body, reason) => {
+    answered(body);
+    const err = await rejection(cloud().requestRefund(request));
+    expect(err).toMatchObject({ kind: 'protocol', temporary: true, outcomeUnknown: true });
+    expect(err.message).toMatch(reason);
+  });
+
+  it('a 200 that is not JSON is an unknown outcome; a 400 is a refusal with its code; a 503 is temporary and known not to be done', async () => {
+    reply = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<html>proxy error</html>');
+    };
+    expect(await rejection(cloud().requestRefund(request))).toMatchObject({ kind: 'protocol', outcomeUnknown: true });
+    answered({ error: { code: 131009, message: 'Parameter value is not valid', error_data: { details: 'amount exceeds the refundable amount' } } }, 400);
+    expect(await rejection(cloud().requestRefund(request))).toMatchObject({ temporary: false, outcomeUnknown: false, httpStatus: 400, whatsappCode: 131009, details: 'amount exceeds the refundable amount' });
+    answered({ error: { code: 2, message: 'Service temporarily unavailable' } }, 503);
+    expect(await rejection(cloud().requestRefund(request))).toMatchObject({ temporary: true, outcomeUnknown: false, httpStatus: 503 });
+  });
+
+  it('a timeout is an unknown outcome', async () => {
+    reply = () => undefined;
+    expect(await rejection(cloud({ timeoutMs: 150 }).requestRefund(request))).toMatchObject({ kind: 'timeout', outcomeUnknown: true });
+  });
+});

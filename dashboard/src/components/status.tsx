@@ -1,5 +1,5 @@
 import { label } from '../format';
-import type { MessageStatus, OrderStatus, PaymentStatus } from '../types';
+import type { MessageStatus, OrderStatus, PaymentStatus, RefundStatus } from '../types';
 
 // Status badges: the words are always there (colour only repeats them).
 
@@ -31,6 +31,10 @@ export function MessageBadge({ status, kind }: { status: MessageStatus; kind?: s
       {label(status)}
     </span>
   );
+}
+
+export function RefundBadge({ status }: { status: RefundStatus }) {
+  return <span class={`badge refund-${status.toLowerCase()}`}>{label(status)}</span>;
 }
 
 /** The delivery state a row shows: a failed message first, else the newest message. */

@@ -1,17 +1,23 @@
 import type { JSX } from 'preact';
-import { MessageBadge, PaymentBadge } from '../components/status';
-import { dateTime, label, money } from '../format';
-import { MONEY } from '../queries';
-import type { OrderDetail, OrderEvent } from '../types';
+import { useState } from 'preact/hooks';
+import { ApiError, gql, idempotencyKey } from '../api';
+import { type Outcome, OutcomeNote } from '../components/outcome';
+import { MessageBadge, PaymentBadge, RefundBadge } from '../components/status';
+import { useApp } from '../context';
+import { dateTime, label, money, paise } from '../format';
+import { MONEY, REFUND_PAYMENT } from '../queries';
+import { can } from '../roles';
+import type { OrderDetail, OrderEvent, UserError } from '../types';
 
-// The sections of an order's page, in order. Each names the fields it reads, so a new section
-// (refunds, once the API has them: payment { refunds { ... } }) is one more entry here.
+// The sections of an order's page, in order. Each names the fields it reads, so a new section is
+// one more entry here.
 
 export interface OrderSection {
   id: string;
   title: string;
   fields: string;
-  Component(props: { order: OrderDetail }): JSX.Element;
+  /** `reload` reads the order again (after an action); `businessId` is the ADMIN's business, when named */
+  Component(props: { order: OrderDetail; businessId?: string; reload(): void }): JSX.Element;
 }
 
 const ITEMS: OrderSection = {
@@ -150,6 +156,177 @@ const PAYMENT: OrderSection = {
   },
 };
 
+const REFUNDS: OrderSection = {
+  id: 'refunds',
+  title: 'Refunds',
+  fields: `payment { refundedAmount { ${MONEY} } refundableAmount { ${MONEY} }
+    refunds { id refundId status amount { ${MONEY} } speedRequested speedProcessed requestedByGateway reason errorCode errorMessage createdAt updatedAt } }`,
+  Component: ({ order, businessId, reload }) => {
+    const { session } = useApp();
+    const p = order.payment;
+    return (
+      <>
+        <dl class="facts">
+          <dt>Refunded</dt>
+          <dd data-testid="refunded-amount">{money(p.refundedAmount)}</dd>
+          <dt>Left to refund</dt>
+          <dd data-testid="refundable-amount">{money(p.refundableAmount)}</dd>
+        </dl>
+        {p.refunds.length === 0 ? (
+          <p class="empty">No refund yet.</p>
+        ) : (
+          <div class="table-wrap" role="region" aria-label="Refunds" tabIndex={0}>
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col" class="num">
+                    Amount
+                  </th>
+                  <th scope="col">Status</th>
+                  <th scope="col">WhatsApp refund id</th>
+                  <th scope="col">Speed</th>
+                  <th scope="col">Made through</th>
+                  <th scope="col">Reason</th>
+                  <th scope="col">Error</th>
+                  <th scope="col">Requested</th>
+                  <th scope="col">Changed</th>
+                </tr>
+              </thead>
+              <tbody>
+                {p.refunds.map((r) => (
+                  <tr key={r.id} data-refund-status={r.status}>
+                    <td class="num">{money(r.amount)}</td>
+                    <td>
+                      <RefundBadge status={r.status} />
+                    </td>
+                    <td class="mono">{r.refundId ?? '–'}</td>
+                    <td>{r.speedProcessed && r.speedProcessed !== r.speedRequested ? `${label(r.speedRequested)}, made ${label(r.speedProcessed).toLowerCase()}` : label(r.speedRequested)}</td>
+                    <td>{r.requestedByGateway ? 'this gateway' : "the payment gateway's dashboard"}</td>
+                    <td class="item-name">{r.reason ?? '–'}</td>
+                    <td>{r.errorCode || r.errorMessage ? `${r.errorCode ? `${r.errorCode}: ` : ''}${r.errorMessage ?? ''}` : '–'}</td>
+                    <td>{dateTime(r.createdAt)}</td>
+                    <td>{dateTime(r.updatedAt)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        {can.refund(session.viewer.role) && p.status === 'CAPTURED' && <RefundAction order={order} businessId={businessId} onDone={reload} />}
+      </>
+    );
+  },
+};
+
+/** refundPayment: the whole amount left, or a part; asked to confirm first, as a refund cannot be undone. */
+function RefundAction({ order, businessId, onDone }: { order: OrderDetail; businessId?: string; onDone(): void }) {
+  const { session } = useApp();
+  const left = order.payment.refundableAmount;
+  const [amount, setAmount] = useState('');
+  const [speed, setSpeed] = useState<'NORMAL' | 'INSTANT'>('NORMAL');
+  const [reason, setReason] = useState('');
+  const [confirming, setConfirming] = useState<number | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [outcome, setOutcome] = useState<Outcome | null>(null);
+  if (left.value === 0) {
+    return (
+      <>
+        <p class="note">Nothing is left to refund.</p>
+        <OutcomeNote outcome={outcome} />
+      </>
+    );
+  }
+
+  const ask = (e: Event) => {
+    e.preventDefault();
+    setOutcome(null);
+    const value = amount.trim() === '' ? left.value : paise(amount);
+    if (value === null) {
+      setOutcome({ kind: 'failed', text: 'Enter the amount in rupees with at most two decimals (e.g. 200 or 199.50), or leave it empty to refund everything left.' });
+      return;
+    }
+    setConfirming(value);
+  };
+  const refund = async () => {
+    const value = confirming!;
+    setConfirming(null);
+    setBusy(true);
+    try {
+      const input = {
+        referenceId: order.referenceId,
+        businessId: businessId ?? null,
+        amount: { value, offset: left.offset },
+        speed,
+        reason: reason.trim() || null,
+        idempotencyKey: idempotencyKey(),
+      };
+      const result = (
+        await gql<{ refundPayment: { refund: { status: string; amount: { currency: string; formatted: string } } | null; userErrors: UserError[] } }>(
+          session.key,
+          REFUND_PAYMENT,
+          { input },
+        )
+      ).refundPayment;
+      if (result.userErrors.length) setOutcome({ kind: 'refused', errors: result.userErrors });
+      else {
+        const r = result.refund!;
+        setOutcome({ kind: 'done', text: `Refund of ${r.amount.currency} ${r.amount.formatted} ${r.status === 'REQUESTED' ? 'stored; WhatsApp is asked again shortly' : `is ${label(r.status).toLowerCase()}`}.` });
+        setAmount('');
+        setReason('');
+      }
+      onDone();
+    } catch (err) {
+      setOutcome({ kind: 'failed', text: err instanceof ApiError ? `Not done: ${err.message}` : String(err) });
+    } finally {
+      setBusy(false);
+    }
+  };
+  const shown = (value: number) => money({ ...left, value, formatted: formatPaise(value) });
+
+  return (
+    <>
+      <form class="refund-form" onSubmit={ask} aria-label="Refund">
+        <div class="field">
+          <label for="refund-amount">Amount ({left.currency})</label>
+          <input id="refund-amount" inputMode="decimal" placeholder={left.formatted} value={amount} onInput={(e) => setAmount((e.target as HTMLInputElement).value)} />
+        </div>
+        <div class="field">
+          <label for="refund-speed">Speed</label>
+          <select id="refund-speed" value={speed} onChange={(e) => setSpeed((e.target as HTMLSelectElement).value as 'NORMAL' | 'INSTANT')}>
+            <option value="NORMAL">Normal</option>
+            <option value="INSTANT">Instant</option>
+          </select>
+        </div>
+        <div class="field grow">
+          <label for="refund-reason">Reason (kept here, not sent to the customer)</label>
+          <input id="refund-reason" maxLength={255} value={reason} onInput={(e) => setReason((e.target as HTMLInputElement).value)} />
+        </div>
+        <button type="submit" disabled={busy || confirming !== null}>
+          {busy ? 'Refunding…' : 'Refund'}
+        </button>
+      </form>
+      {confirming !== null && (
+        <p class="confirm" role="group" aria-label="Confirm refund">
+          <span>Refund {shown(confirming)} to the customer? A refund cannot be undone.</span>
+          <button type="button" class="danger" onClick={() => void refund()}>
+            Yes, refund {shown(confirming)}
+          </button>
+          <button type="button" onClick={() => setConfirming(null)}>
+            Keep the money
+          </button>
+        </p>
+      )}
+      <OutcomeNote outcome={outcome} />
+    </>
+  );
+}
+
+/** Paise as rupees with two decimals, e.g. 19950 → "199.50". */
+function formatPaise(value: number): string {
+  const digits = String(value).padStart(3, '0');
+  return `${digits.slice(0, -2)}.${digits.slice(-2)}`;
+}
+
 const MESSAGES: OrderSection = {
   id: 'messages',
   title: 'Messages to the customer',
@@ -225,4 +402,4 @@ const HISTORY: OrderSection = {
   ),
 };
 
-export const ORDER_SECTIONS: OrderSection[] = [ITEMS, PAYMENT, MESSAGES, HISTORY];
+export const ORDER_SECTIONS: OrderSection[] = [ITEMS, PAYMENT, REFUNDS, MESSAGES, HISTORY];

@@ -3,7 +3,8 @@ import { ApiError, gql, idempotencyKey } from '../api';
 import { PageHeading } from '../components/heading';
 import { MessageBadge, OrderStatusBadge, PaymentBadge, rowMessage } from '../components/status';
 import { useApp, useCoalesced, useLiveEvents } from '../context';
-import { dateTime, explainUserError, label, money } from '../format';
+import { OutcomeNote, type Outcome } from '../components/outcome';
+import { dateTime, label, money } from '../format';
 import { LiveFeed, type LiveState } from '../live';
 import { CANCEL_ORDER, ORDER_ROW, UPDATE_STATUS, VERIFY_PAYMENT } from '../queries';
 import { can } from '../roles';
@@ -118,40 +119,10 @@ export function OrderPage({ referenceId, businessId }: { referenceId: string; bu
       {ORDER_SECTIONS.map(({ id, title, Component }) => (
         <section key={id} class={`section section-${id}`} aria-labelledby={`section-${id}`}>
           <h2 id={`section-${id}`}>{title}</h2>
-          <Component order={order} />
+          <Component order={order} businessId={businessId} reload={load} />
         </section>
       ))}
     </article>
-  );
-}
-
-type Outcome = { kind: 'done'; text: string } | { kind: 'refused'; errors: UserError[] } | { kind: 'failed'; text: string };
-
-function OutcomeNote({ outcome }: { outcome: Outcome | null }) {
-  if (!outcome) return null;
-  if (outcome.kind === 'done')
-    return (
-      <p class="done" role="status">
-        {outcome.text}
-      </p>
-    );
-  return (
-    <div class="error" role="alert">
-      {outcome.kind === 'failed' ? (
-        <p>{outcome.text}</p>
-      ) : (
-        <>
-          <p>Not done:</p>
-          <ul>
-            {outcome.errors.map((e, i) => (
-              <li key={i} data-code={e.code}>
-                {explainUserError(e)}
-              </li>
-            ))}
-          </ul>
-        </>
-      )}
-    </div>
   );
 }
 

@@ -5,6 +5,7 @@ import {
   OrderItemEntity,
   OutboundMessageEntity,
   PaymentEntity,
+  RefundEntity,
   TransactionEntity,
 } from './orders';
 import { IdempotencyRecordEntity, ReceivedWebhookEntity } from './records';
@@ -30,6 +31,7 @@ export const ENTITIES = [
   TransactionEntity,
   OutboundMessageEntity,
   OrderEventEntity,
+  RefundEntity,
   ReceivedWebhookEntity,
   IdempotencyRecordEntity,
   OutboxEntity,

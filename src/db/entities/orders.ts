@@ -11,6 +11,8 @@ import type {
   OrderStatus,
   PaymentGateway,
   PaymentStatus,
+  RefundSpeed,
+  RefundStatus,
   TransactionStatus,
 } from '../../domain/types';
 import * as L from '../../domain/limits';
@@ -178,4 +180,42 @@ export class OrderEventEntity {
   @EnumColumn(32, { nullable: true }) toStatus: string | null;
   @Column({ type: 'text', nullable: true }) detail: string | null;
   @TimestampColumn() at: Date;
+}
+
+/**
+ * A refund of a payment: one the gateway requested through WhatsApp's payments_refund API (stored
+ * REQUESTED before it is requested, in the transaction that checked it), or one WhatsApp reports
+ * that the gateway did not request (made at the payment gateway's dashboard). Amounts are minor
+ * units of the payment's offset.
+ */
+@Entity('refunds')
+@Index(['paymentId', 'createdAt'])
+// one row per WhatsApp refund: two writers of one refund id collide instead of storing it twice
+@Index(['paymentId', 'refundId'], { unique: true })
+export class RefundEntity {
+  @IdColumn() id: string;
+  @ForeignIdColumn() paymentId: string;
+  @ForeignIdColumn() orderId: string;
+  @ForeignIdColumn() businessId: string;
+  @TextColumn(L.MAX_REFERENCE_ID) referenceId: string;
+  /** WhatsApp's refund id, once its API accepted the request (or its lookup showed it) */
+  @TextColumn(128, { nullable: true }) refundId: string | null;
+  @MoneyColumn() amount: number;
+  @Column({ type: 'integer' }) offset: number;
+  @TextColumn(3) currency: string;
+  @EnumColumn() status: RefundStatus;
+  @EnumColumn() speedRequested: RefundSpeed;
+  /** the speed the payment gateway used (it decides) */
+  @EnumColumn(32, { nullable: true }) speedProcessed: RefundSpeed | null;
+  /** false: WhatsApp reported it, the gateway never requested it (made at the payment gateway) */
+  @Column({ type: 'boolean', default: true }) requestedByGateway: boolean;
+  /** the caller's note; never sent to WhatsApp */
+  @TextColumn(L.MAX_REFUND_REASON, { nullable: true }) reason: string | null;
+  @TextColumn(128, { nullable: true }) errorCode: string | null;
+  @Column({ type: 'text', nullable: true }) errorMessage: string | null;
+  /** WhatsApp's created_timestamp / updated_timestamp of the refund */
+  @TimestampColumn({ nullable: true }) upstreamCreatedAt: Date | null;
+  @TimestampColumn({ nullable: true }) upstreamUpdatedAt: Date | null;
+  @TimestampColumn() createdAt: Date;
+  @TimestampColumn() updatedAt: Date;
 }

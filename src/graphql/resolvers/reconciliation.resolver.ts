@@ -29,4 +29,12 @@ export class ReconciliationResolver {
   paidAmount(@Root() row: ReconciliationRowData): Money | null {
     return row.paidAmount ? money(row.paidAmount.value, row.paidAmount.offset, row.paidAmount.currency) : null;
   }
+
+  @FieldResolver(() => Money, {
+    nullable: true,
+    description: "the sum of SUCCEEDED refunds of this payment (on the capture's row; null on the payment's other rows)",
+  })
+  refundedAmount(@Root() row: ReconciliationRowData): Money | null {
+    return row.refundedAmount ? money(row.refundedAmount.value, row.refundedAmount.offset, row.refundedAmount.currency) : null;
+  }
 }

@@ -9,6 +9,7 @@ import { PaymentAttempts1764630000000 } from './1764630000000-PaymentAttempts';
 import { OrderDetailsFields1764631000000 } from './1764631000000-OrderDetailsFields';
 import { OrderExpiry1764632000000 } from './1764632000000-OrderExpiry';
 import { BusinessWebhooks1764640000000 } from './1764640000000-BusinessWebhooks';
+import { Refunds1764650000000 } from './1764650000000-Refunds';
 
 export const POSTGRES_MIGRATIONS: Function[] = [
   Initial1764100000000,
@@ -21,4 +22,5 @@ export const POSTGRES_MIGRATIONS: Function[] = [
   OrderDetailsFields1764631000000,
   OrderExpiry1764632000000,
   BusinessWebhooks1764640000000,
+  Refunds1764650000000,
 ];
