@@ -1,7 +1,7 @@
 // Builds the ops dashboard into dist/dashboard: one JavaScript and one CSS file with content hashes
 // in their names (served as immutable), and index.html pointing at them. Run by `npm run build`.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -11,8 +11,38 @@ export const DEFAULT_OUTDIR = join(here, '..', 'dist', 'dashboard');
 
 /** Bundles dashboard/src into `outdir` and returns the shipped files with their sizes in bytes. */
 export async function buildDashboard(outdir = DEFAULT_OUTDIR) {
+  // built beside the target and moved into place at the end: several `npm start` building at once
+  // (instances started together) never see each other's half-written folder
+  const staging = `${outdir}.build-${process.pid}-${Date.now()}`;
+  try {
+    const files = await buildInto(staging);
+    install(staging, outdir);
+    return files;
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+/** Moves a finished build into place; a build another process installed meanwhile is as good as this one. */
+function install(staging, outdir) {
+  const old = `${outdir}.old-${process.pid}-${Date.now()}`;
+  try {
+    renameSync(outdir, old);
+  } catch (err) {
+    if (err.code !== 'ENOENT') throw err;
+  }
+  try {
+    renameSync(staging, outdir);
+  } catch (err) {
+    // another build landed between the two renames: same sources, same files
+    if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
+  } finally {
+    rmSync(old, { recursive: true, force: true });
+  }
+}
+
+async function buildInto(outdir) {
   const assets = join(outdir, 'assets');
-  rmSync(outdir, { recursive: true, force: true });
   mkdirSync(assets, { recursive: true });
   const result = await esbuild.build({
     entryPoints: { app: join(here, 'src', 'main.tsx') },
