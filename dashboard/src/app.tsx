@@ -9,6 +9,7 @@ import { OrdersPage } from './pages/orders';
 import { QueuesPage } from './pages/queues';
 import { ReconciliationPage } from './pages/reconciliation';
 import { SignIn } from './pages/sign-in';
+import { WebhooksPage } from './pages/webhooks';
 import { can } from './roles';
 import { NAV, type Route, useRoute } from './router';
 import { forgetKey, type Session, storedKey, storeKey } from './session';
@@ -134,6 +135,8 @@ function Page({ route }: { route: Route }) {
       return <QueuesPage />;
     case 'reconciliation':
       return <ReconciliationPage />;
+    case 'webhooks':
+      return <WebhooksPage endpointId={route.endpointId} />;
     default:
       return <OrdersPage />;
   }

@@ -13,4 +13,6 @@ export const can = {
   watchAll: (role: Role) => role !== 'MOBILE',
   /** orders of every business (shows the business column) */
   seeAllBusinesses: (role: Role) => role === 'ADMIN',
+  /** business webhook endpoints and their deliveries (OPS for its business, ADMIN for any) */
+  manageWebhooks: (role: Role) => role === 'ADMIN' || role === 'OPS',
 };

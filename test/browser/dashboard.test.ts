@@ -505,7 +505,7 @@ describe('ops dashboard in a real browser (chromium, sandbox gateway)', () => {
       await w.page.keyboard.press('Tab');
       reached.push(await w.page.evaluate(`document.activeElement?.id || document.activeElement?.textContent || ''`));
     }
-    expect(reached.filter((r) => r.length < 40)).toEqual(['Orders', 'Work queues', 'Reconciliation', 'Sign out', 'search', 'status-filter', 'payment-filter', firstRef]);
+    expect(reached.filter((r) => r.length < 40)).toEqual(['Orders', 'Work queues', 'Reconciliation', 'Business webhooks', 'Sign out', 'search', 'status-filter', 'payment-filter', firstRef]);
     await w.page.keyboard.press('Enter');
     await w.page.getByRole('heading', { name: `Order ${firstRef}` }).waitFor();
     expectClean(w, t.url);
