@@ -24,10 +24,15 @@ describe('outbox: answers lost after WhatsApp acted (the fault matrix)', () => {
   const newRef = (prefix: string) => `${prefix}-${Math.random().toString(36).slice(2, 8)}`;
   const key = () => s.shop.keys.STOREFRONT;
 
+  /**
+   * The order once its order_details left the queue, read so that the message and its event agree
+   * (two statements, which may fall either side of the outcome's commit).
+   */
   const settled = (ref: string) =>
     eventually(async () => {
       const order = await readOrder(s.t, ref, key());
       expect(order.message.status).not.toBe('QUEUED');
+      expect(order.events.map((e: { type: string }) => e.type)).toContain('MESSAGE_STATUS_CHANGED');
       return order;
     });
 
