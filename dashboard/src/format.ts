@@ -40,6 +40,8 @@ export function explainUserError(e: UserError): string {
     INVALID_INPUT: 'A field is not valid',
     IDEMPOTENCY_KEY_REUSED: 'This request was already made with different content',
     REFUND_NOT_ALLOWED: 'The refund is not possible',
+    WEBHOOK_URL_NOT_ALLOWED: 'The gateway will not call this URL',
+    NOT_FOUND: 'It no longer exists (deleted meanwhile?) or this key may not see it',
   };
   const code = e.whatsappCode ? ` (WhatsApp error ${e.whatsappCode})` : '';
   const field = e.field?.length ? ` [${e.field.join('.')}]` : '';

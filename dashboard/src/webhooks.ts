@@ -89,15 +89,6 @@ export interface DeliveryPage {
   pageInfo: PageInfo;
 }
 
-/** What a webhook userError means for the person who clicked, then the gateway's own words. */
-export function explainWebhookError(e: UserError): string {
-  const why: Record<string, string> = {
-    WEBHOOK_URL_NOT_ALLOWED: 'The gateway will not call this URL',
-    NOT_FOUND: 'It no longer exists (deleted meanwhile?) or this key may not see it',
-  };
-  return why[e.code] ? `${why[e.code]}. ${e.message}` : explainUserError(e);
-}
-
 /** The most an open endpoint's deliveries wait to be read again (a status may change without an event). */
 export const DELIVERIES_POLL_MS = 15_000;
 /** The least: a delivery being retried is read again soon after its attempt, not before. */

@@ -409,6 +409,10 @@ describe('ops dashboard in a real browser (chromium, sandbox gateway)', () => {
   it('reconciliation: a period, its rows, and the CSV fetched with the key in a header and handed to the browser', async () => {
     const paid = await send(`REC${run}-1`);
     await pay(paid);
+    // the rows are read once for the period: open it when the lookup has confirmed the capture
+    await eventually(async () =>
+      expect(dataOf(await t.gql(`query($r: String!) { order(referenceId: $r) { payment { status verified } } }`, { r: paid }, keys.ops)).order.payment).toEqual({ status: 'CAPTURED', verified: true }),
+    );
     const w = await watched();
     await signIn(w, keys.ops);
     await w.page.getByRole('link', { name: 'Reconciliation' }).click();

@@ -114,7 +114,7 @@ describe('dashboard: business webhooks (chromium, sandbox gateway)', () => {
     const refusal = w.page.locator('.add-endpoint [role="alert"] li');
     await refusal.waitFor();
     expect(await refusal.getAttribute('data-code')).toBe('WEBHOOK_URL_NOT_ALLOWED');
-    expect(await refusal.textContent()).toBe('The gateway will not call this URL. url must be http or https.');
+    expect(await refusal.textContent()).toBe('The gateway will not call this URL. url must be http or https. [input.url]');
     expect(await url.getAttribute('aria-invalid')).toBe('true');
 
     await url.fill(hooks.url);

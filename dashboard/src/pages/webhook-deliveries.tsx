@@ -16,7 +16,7 @@ import {
   type WebhookDelivery,
   type WebhookEndpoint,
 } from '../webhooks';
-import { attempt, type Problem, ProblemNote } from './webhook-form';
+import { attempt, OutcomeNote, type Problem } from '../components/outcome';
 
 const PAGE = 20;
 /** the API's largest page of deliveries */
@@ -264,7 +264,7 @@ export function Deliveries({ endpoint, onGone }: { endpoint: WebhookEndpoint; on
                       {note.done}
                     </p>
                   ) : (
-                    <ProblemNote problem={note.problem} />
+                    <OutcomeNote outcome={note.problem} />
                   ))}
               </li>
             );

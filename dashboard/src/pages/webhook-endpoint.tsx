@@ -6,7 +6,8 @@ import { can } from '../roles';
 import type { UserError } from '../types';
 import { DELETE_ENDPOINT, type EventType, ROTATE_SECRET, UPDATE_ENDPOINT, type WebhookEndpoint } from '../webhooks';
 import { Deliveries } from './webhook-deliveries';
-import { attempt, EndpointForm, type EndpointValues, type Problem, ProblemNote, SecretOnce } from './webhook-form';
+import { attempt, OutcomeNote, type Problem } from '../components/outcome';
+import { EndpointForm, type EndpointValues, SecretOnce } from './webhook-form';
 
 /** A rotated-out secret keeps signing for at most this long (the API's limit: 7 days). */
 const MAX_OVERLAP_HOURS = 168;
@@ -180,7 +181,7 @@ export function EndpointPanel({ endpoint, eventTypes, takeFocus, onSaved, onDele
             )}
           </div>
         )}
-        <ProblemNote problem={problemOf('toggle') ?? problemOf('delete')} />
+        <OutcomeNote outcome={problemOf('toggle') ?? problemOf('delete')} />
         {done && (
           <p class="done" role="status">
             {done}
@@ -209,7 +210,7 @@ export function EndpointPanel({ endpoint, eventTypes, takeFocus, onSaved, onDele
             A new secret signs from now on; during the overlap (0 to {MAX_OVERLAP_HOURS} hours) the old one signs too, so the receiver can switch without missing a webhook.
           </p>
         </form>
-        <ProblemNote problem={problemOf('rotate')} />
+        <OutcomeNote outcome={problemOf('rotate')} />
         {secret && (
           <SecretOnce id="rotated-secret" title="New signing secret" note={secret.note} secret={secret.value} onDone={() => setSecret(null)} />
         )}

@@ -1,45 +1,11 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { label } from '../format';
 import type { Business, UserError } from '../types';
-import { type EventType, explainWebhookError } from '../webhooks';
+import { type EventType } from '../webhooks';
+import { OutcomeNote, type Problem } from '../components/outcome';
 
-// The parts the webhooks page's actions share: running an action and saying in words why it was not
-// done, the endpoint form (add and edit), and a signing secret shown once.
-
-/** Why an action was not done: the API's userErrors, or a request that failed. */
-export type Problem = { kind: 'refused'; errors: UserError[] } | { kind: 'failed'; text: string };
-
-/** Runs a mutation; its userErrors and failures become a Problem. */
-export async function attempt<T extends { userErrors: UserError[] }>(call: () => Promise<T>): Promise<{ ok: T } | { problem: Problem }> {
-  try {
-    const result = await call();
-    return result.userErrors.length ? { problem: { kind: 'refused', errors: result.userErrors } } : { ok: result };
-  } catch (err) {
-    return { problem: { kind: 'failed', text: `Not done: ${(err as Error).message}` } };
-  }
-}
-
-export function ProblemNote({ id, problem }: { id?: string; problem: Problem | null }) {
-  if (!problem) return null;
-  return (
-    <div class="error" role="alert" id={id}>
-      {problem.kind === 'failed' ? (
-        <p>{problem.text}</p>
-      ) : (
-        <>
-          <p>Not done:</p>
-          <ul>
-            {problem.errors.map((e, i) => (
-              <li key={i} data-code={e.code}>
-                {explainWebhookError(e)}
-              </li>
-            ))}
-          </ul>
-        </>
-      )}
-    </div>
-  );
-}
+// The parts the webhooks page's actions share: the endpoint form (add and edit) and a signing secret
+// shown once. Running an action and saying why it was not done is components/outcome.tsx's.
 
 /** Whether the problem names this input field (['input', 'url'] names 'url'). */
 function names(problem: Problem | null, field: string): boolean {
@@ -151,7 +117,7 @@ export function EndpointForm({ id, mode, initial, eventTypes, businesses, busy, 
           <label for={`${id}-enabled`}>Enabled (a disabled endpoint gets no new deliveries, and its pending ones end failed)</label>
         </div>
       )}
-      <ProblemNote id={problemId} problem={problem} />
+      <OutcomeNote id={problemId} outcome={problem} />
       <div class="buttons">
         <button type="submit" disabled={busy}>
           {busy ? 'Saving…' : mode === 'create' ? 'Add endpoint' : 'Save changes'}

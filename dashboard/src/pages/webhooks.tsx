@@ -8,7 +8,8 @@ import { webhookHref } from '../router';
 import type { Business, UserError } from '../types';
 import { CREATE_ENDPOINT, ENDPOINTS, type EventType, type WebhookEndpoint } from '../webhooks';
 import { EnabledBadge, EndpointPanel, eventTypesText } from './webhook-endpoint';
-import { attempt, EndpointForm, type EndpointValues, type Problem, SecretOnce } from './webhook-form';
+import { attempt, type Problem } from '../components/outcome';
+import { EndpointForm, type EndpointValues, SecretOnce } from './webhook-form';
 import './webhooks.css';
 
 interface Loaded {
