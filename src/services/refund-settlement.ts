@@ -132,6 +132,28 @@ function withCompletion(note: string | null, order: OrderEntity, payment: Paymen
   return [note, `${whole}${settles}`].filter(Boolean).join('; ');
 }
 
+/** A refund of this payment, not yet stored: the identity columns from the order and payment, the rest given. */
+export function newRefund(
+  order: OrderEntity,
+  payment: PaymentEntity,
+  fields: Pick<RefundEntity, 'refundId' | 'amount' | 'offset' | 'status' | 'speedRequested' | 'speedProcessed' | 'requestedByGateway' | 'reason' | 'upstreamCreatedAt' | 'upstreamUpdatedAt'>,
+  now: Date,
+): RefundEntity {
+  return Object.assign(new RefundEntity(), {
+    id: randomUUID(),
+    paymentId: payment.id,
+    orderId: order.id,
+    businessId: order.businessId,
+    referenceId: order.referenceId,
+    currency: payment.currency ?? order.currency,
+    errorCode: null,
+    errorMessage: null,
+    createdAt: now,
+    updatedAt: now,
+    ...fields,
+  });
+}
+
 /** Stores a new refund with its REFUND_STATUS_CHANGED event (from nothing to its first status). */
 export async function insertRefund(
   m: EntityManager,
@@ -242,29 +264,24 @@ export async function applyRefunds(
     } else if (match.kind === 'undecided' || match.kind === 'ours') {
       undecided = true;
     } else if (reported[i].reported.amount !== null) {
-      const refund = Object.assign(new RefundEntity(), {
-        id: randomUUID(),
-        paymentId: payment.id,
-        orderId: order.id,
-        businessId: order.businessId,
-        referenceId: order.referenceId,
-        refundId: wire.id,
-        amount: reported[i].reported.amount,
-        offset,
-        currency: payment.currency ?? order.currency,
-        // a status word the gateway does not know: money may be moving, so it counts as pending
-        status: status ?? 'PENDING',
-        speedRequested: details.speedProcessed ?? 'NORMAL',
-        speedProcessed: details.speedProcessed,
-        requestedByGateway: false,
-        reason: null,
-        errorCode: null,
-        errorMessage: null,
-        upstreamCreatedAt: details.upstreamCreatedAt,
-        upstreamUpdatedAt: details.upstreamUpdatedAt,
-        createdAt: now,
-        updatedAt: now,
-      });
+      const refund = newRefund(
+        order,
+        payment,
+        {
+          refundId: wire.id,
+          amount: reported[i].reported.amount,
+          offset,
+          // a status word the gateway does not know: money may be moving, so it counts as pending
+          status: status ?? 'PENDING',
+          speedRequested: details.speedProcessed ?? 'NORMAL',
+          speedProcessed: details.speedProcessed,
+          requestedByGateway: false,
+          reason: null,
+          upstreamCreatedAt: details.upstreamCreatedAt,
+          upstreamUpdatedAt: details.upstreamUpdatedAt,
+        },
+        now,
+      );
       events.push(await insertRefund(m, order, payment, refunds, refund, source, 'made outside the gateway (at the payment gateway), reported by the payment lookup'));
     }
   }

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { BatchReader } from '../db/batch-reads';
 import type { Database } from '../db/database';
 import { OrderEntity, OrderEventEntity, PaymentEntity, RefundEntity } from '../db/entities';
@@ -13,7 +12,7 @@ import type { IdempotencyService } from './idempotency';
 import type { OrderQueries } from './order-queries';
 import type { Outbox, OutboxJob } from './outbox';
 import type { RefundOutcome, RefundSubject } from './refund-sending';
-import { capturedOf, insertRefund, lockedRefunds } from './refund-settlement';
+import { capturedOf, insertRefund, lockedRefunds, newRefund } from './refund-settlement';
 
 export interface RefundPaymentRequest {
   referenceId: string;
@@ -90,28 +89,23 @@ export class RefundService {
       const offset = payment.amountOffset ?? order.offset;
       const decided = decideRefund({ status: payment.status, captured: capturedOf(payment), offset, currency: payment.currency }, refunds, input.amount);
       if (!decided.ok) return { ok: false, payment, userErrors: [decided.error] };
-      const refund = Object.assign(new RefundEntity(), {
-        id: randomUUID(),
-        paymentId: payment.id,
-        orderId: order.id,
-        businessId: order.businessId,
-        referenceId: order.referenceId,
-        refundId: null,
-        amount: decided.amount,
-        offset,
-        currency: payment.currency ?? order.currency,
-        status: 'REQUESTED' as const,
-        speedRequested: speed,
-        speedProcessed: null,
-        requestedByGateway: true,
-        reason: input.reason ?? null,
-        errorCode: null,
-        errorMessage: null,
-        upstreamCreatedAt: null,
-        upstreamUpdatedAt: null,
-        createdAt: now,
-        updatedAt: now,
-      });
+      const refund = newRefund(
+        order,
+        payment,
+        {
+          refundId: null,
+          amount: decided.amount,
+          offset,
+          status: 'REQUESTED',
+          speedRequested: speed,
+          speedProcessed: null,
+          requestedByGateway: true,
+          reason: input.reason ?? null,
+          upstreamCreatedAt: null,
+          upstreamUpdatedAt: null,
+        },
+        now,
+      );
       const event = await insertRefund(m, order, payment, refunds, refund, 'API', `requested (${speed.toLowerCase()} speed)`);
       // refunds of one payment go to WhatsApp one at a time: each is answered (or settled) before
       // the next is asked for, which also keeps telling them apart in the lookup unambiguous

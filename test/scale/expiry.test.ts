@@ -4,27 +4,11 @@
 import { Database } from '../../src/db/database';
 import { OrderEntity } from '../../src/db/entities';
 import { createBusiness, type TestBusiness } from '../helpers/fixtures';
-import type { TestGateway } from '../helpers/gateway';
 import { expiryAhead, lookupCalls } from '../helpers/orders';
 import { eventually, orderInput, SEND } from '../helpers/stack';
-import { type Cluster, gql, type Instance, SCALE_ADMIN_KEY, SCALE_APP_SECRET, startCluster } from './cluster';
+import { adminOf, type Cluster, gql, type Instance, SCALE_APP_SECRET, startCluster } from './cluster';
 
 const EXPIRY = `query($ref: String!) { order(referenceId: $ref) { referenceId expired payment { status } events { type } } }`;
-
-function adminOf(instance: Instance): TestGateway {
-  return {
-    url: instance.url,
-    adminKey: SCALE_ADMIN_KEY,
-    gql: async (query: string, variables?: Record<string, unknown>, key: string | null = SCALE_ADMIN_KEY) => {
-      const res = await fetch(`${instance.url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
-        body: JSON.stringify({ query, variables }),
-      });
-      return { ...((await res.json()) as object), status: res.status };
-    },
-  } as unknown as TestGateway;
-}
 
 /** Time passes for these orders: their expiry is now a second ago, as an hour after they were sent. */
 async function expire(cluster: Cluster, refs: string[]): Promise<void> {

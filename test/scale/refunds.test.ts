@@ -7,26 +7,10 @@
 import { REFUND, refundCalls } from '../helpers/refunds';
 import { eventually, orderInput, SEND } from '../helpers/stack';
 import { createBusiness } from '../helpers/fixtures';
-import type { TestGateway } from '../helpers/gateway';
-import { type Cluster, gql, type Instance, SCALE_ADMIN_KEY, startCluster } from './cluster';
+import { adminOf, type Cluster, gql, startCluster } from './cluster';
 
 const REFUNDS = `query($ref: String!) { order(referenceId: $ref) { payment { status refunds { status refundId amount { value } requestedByGateway } } } }`;
 const VERIFY = `mutation($ref: String!) { verifyPayment(referenceId: $ref) { payment { status } userErrors { code } } }`;
-
-function adminOf(instance: Instance): TestGateway {
-  return {
-    url: instance.url,
-    adminKey: SCALE_ADMIN_KEY,
-    gql: async (query: string, variables?: Record<string, unknown>, key: string | null = SCALE_ADMIN_KEY) => {
-      const res = await fetch(`${instance.url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
-        body: JSON.stringify({ query, variables }),
-      });
-      return { ...((await res.json()) as object), status: res.status };
-    },
-  } as unknown as TestGateway;
-}
 
 describe.each(['sqlite', 'postgres'] as const)('refunds on %s: the gateway SIGKILLed during the refund request', (dialect) => {
   let cluster: Cluster;
