@@ -19,6 +19,8 @@ export const CLOSE_UNAUTHORIZED = 4401;
 export const CLOSE_REVOKED = 4403;
 /** a subscriber more than SUBSCRIPTION_MAX_BACKLOG events behind (it stopped reading its socket) */
 export const CLOSE_TOO_SLOW = 4413;
+/** How long a new socket may take to send connection_init before it is closed (4408). */
+const CONNECTION_INIT_WAIT_MS = 10_000;
 const KEY_RECHECK_MS = 30_000;
 /** operations (mostly subscriptions) one connection may hold open at once */
 export const MAX_OPERATIONS_PER_SOCKET = 100;
@@ -75,6 +77,9 @@ export function attachWebSocketServer(
 
   const server = makeServer<Record<string, unknown>, ConnectionExtra>({
     schema,
+    // graphql-ws closes a socket whose connection_init has not arrived after 3 s by default; a phone
+    // on a slow network, or a burst of connections on a busy instance, can take longer than that
+    connectionInitWaitTimeout: CONNECTION_INIT_WAIT_MS,
     // identical subscriptions share one execution per event (see shared-subscribe.ts)
     subscribe: createSharedSubscribe(),
     onConnect: async (ctx) => {

@@ -287,6 +287,13 @@ const cases: Case[] = [
   { name: 'WS: no graphql-ws subprotocol', run: async () => expect((await rawSocket(t.url, () => undefined, { protocol: null })).code).toBe(4406) },
   { name: 'WS: a message that is not JSON', run: async () => expect((await rawSocket(t.url, (s) => s.send('hello'))).code).toBe(4400) },
   { name: 'WS: a message of no known type', run: async () => expect((await rawSocket(t.url, (s) => s.send('{"type":"gimme"}'))).code).toBe(4400) },
+  {
+    name: 'WS: a socket that never sends connection_init',
+    run: async () => {
+      const closed = await rawSocket(t.url, () => undefined, { timeoutMs: 30_000 });
+      expect(closed).toMatchObject({ code: 4408, reason: 'Connection initialisation timeout' });
+    },
+  },
   { name: 'WS: subscribe before connection_init', run: async () => expect((await rawSocket(t.url, (s) => s.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: '{ viewer { role } }' } })))).code).toBe(4401) },
   {
     name: 'WS: connection_init twice',

@@ -5,6 +5,7 @@ import { Database } from '../../src/db/database';
 import { WhatsAppSimulator } from '../../src/sandbox/simulator';
 import { createTestDatabase, TestDatabase } from '../helpers/database';
 import type { TestGateway } from '../helpers/gateway';
+import type { Subscriber } from '../helpers/ws';
 
 export const SCALE_APP_SECRET = 'scale-app-secret-0123456789';
 export const SCALE_ADMIN_KEY = 'scale-admin-key-0123456789abcdef';
@@ -178,14 +179,27 @@ export async function startPrivateRedis(port: number): Promise<{ url: string; st
   };
 }
 
-/** Waits until an instance holds at least `count` live subscriptions (read from its /metrics). */
-export async function waitForSubscriptions(instance: Instance, count: number, timeoutMs = 30000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+/**
+ * Waits until an instance holds at least `count` live subscriptions (read from its /metrics), for as
+ * long as the count keeps growing; a subscriber the server closed meanwhile fails the wait at once.
+ */
+export async function waitForSubscriptions(instance: Instance, count: number, subscribers: Subscriber[] = [], stallMs = 30000): Promise<void> {
+  const closed: Array<{ code: number; reason: string }> = [];
+  for (const s of subscribers) void s.closed.then((c) => closed.push(c));
+  let last = -1;
+  let movedAt = Date.now();
   for (;;) {
     const text = await (await fetch(`${instance.url}/metrics`)).text();
     const line = text.split('\n').find((l) => l.startsWith('wpg_subscriptions_active '));
-    if (line && Number(line.split(' ')[1]) >= count) return;
-    if (Date.now() > deadline) throw new Error(`${instance.name} has ${line} after ${timeoutMs} ms; expected ${count}`);
+    const active = line ? Number(line.split(' ')[1]) : 0;
+    if (active >= count) return;
+    if (closed.length) throw new Error(`${instance.name}: ${closed.length} subscribers were closed while ${active} of ${count} were live: ${JSON.stringify(closed.slice(0, 5))}`);
+    if (active !== last) {
+      last = active;
+      movedAt = Date.now();
+    } else if (Date.now() - movedAt > stallMs) {
+      throw new Error(`${instance.name} has ${active} live subscriptions, no more for ${stallMs} ms; expected ${count}`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -175,7 +175,7 @@ describe('two gateway instances on PostgreSQL + Redis', () => {
     await gql(a.url, shop.keys.STOREFRONT, SEND, { input });
     const query = `subscription { orderStatusChanged(referenceId: "FANOUT-1") { eventId to } }`;
     const subs = Array.from({ length: SUBSCRIBERS }, () => subscribeWs(a.url, shop.keys.OPS, query));
-    await waitForSubscriptions(a, SUBSCRIBERS);
+    await waitForSubscriptions(a, SUBSCRIBERS, subs);
     const cycle = ['PROCESSING', 'PARTIALLY_SHIPPED', 'SHIPPED'];
     for (let i = 0; i < CHANGES; i++) {
       // changes go through the other instance: delivery crosses Redis
