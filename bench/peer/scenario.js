@@ -9,7 +9,7 @@ const { spawn } = require('node:child_process');
 const { once } = require('node:events');
 const { join } = require('node:path');
 const { BenchFailure, SEED, cursorOf, hasTaskset, requireDist, summary, round } = require('../lib/common');
-const { cannon } = require('../lib/load');
+const { closedLoop } = require('../lib/load');
 const { prepareRunDatabase, sizeLabel } = require('../lib/seed');
 const { GATEWAY, PEER } = require('./documents');
 const { fromGateway, fromPeer, sameData, sameBytes } = require('./compare');
@@ -315,7 +315,7 @@ async function peerComparison(ctx, results) {
         const t = Date.now();
         log(`  ${read.name} (${dialect})`);
         const load = (url, key, makeBody, check, label) => () =>
-          cannon({ url, key, makeBody, connections: opts.connections, duration: opts.peerSeconds, check: (t) => check(t) && !t.includes('"errors":['), label }).then((x) => x.rps);
+          closedLoop({ url, key, makeBody, connections: opts.connections, seconds: opts.peerSeconds, check, label }).then((x) => x.rps);
         const values = await interleaved3({
           rounds: opts.rounds,
           log,
