@@ -18,7 +18,6 @@ function dialectOf(kind) {
       emptyArray: `'[]'::json`,
       iso: (col) => `to_char(${col}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
       bool: (col) => col,
-      b64: (text) => `rtrim(translate(encode(convert_to(${text}, 'UTF8'), 'base64'), E'+/\\n', '-_'), '=')`,
       gid: (type, expr) => `rtrim(translate(encode(convert_to('${type}:' || ${expr}, 'UTF8'), 'base64'), E'+/\\n', '-_'), '=')`,
       cursor: (at, id) => `rtrim(translate(encode(convert_to('[' || (extract(epoch FROM ${at}) * 1000)::bigint || ',"' || ${id} || '"]', 'UTF8'), 'base64'), E'+/\\n', '-_'), '=')`,
       p: (i) => `$${i}`,

@@ -6,7 +6,6 @@
 // after a check that all three answer the same data. See BENCHMARKS.md.
 
 const { spawn } = require('node:child_process');
-const { once } = require('node:events');
 const { join } = require('node:path');
 const { BenchFailure, SEED, cursorOf, hasTaskset, requireDist, summary, round } = require('../lib/common');
 const { closedLoop } = require('../lib/load');
