@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 'use strict';
-// The benchmark harness (npm run bench [-- --quick] [-- --postgres]). See BENCHMARKS.md.
+// The benchmark harness (npm run bench [-- --quick] [-- --postgres] [-- --peer]). See BENCHMARKS.md.
 //
 // Every figure is a ratio against a floor measured in the same run on the same machine, because
 // absolute numbers on a shared machine are noise. The gateway runs as its own process (node
@@ -13,9 +13,12 @@
 //   --quick          small data and short rounds (under 3 minutes)
 //   --postgres       DATABASE_URL (a PostgreSQL server; default postgres://postgres@127.0.0.1:5432/postgres)
 //                    and REDIS_URL (default redis://127.0.0.1:6379) instead of sqlite
+//   --peer           only the comparison with PostGraphile and a hand-written floor, on sqlite and
+//                    PostgreSQL in one run (installs PostGraphile into bench/.peer/ on demand; 5 rounds,
+//                    3 with --quick); PostgreSQL at DATABASE_URL, Redis at REDIS_URL as for --postgres
 //   --only=a,b       only these scenarios (statements, read, deep-pages, send, webhooks, fanout, business-webhooks, memory)
 //   --profile        start the gateway with --cpu-prof (profiles in bench/.profiles/)
-//   --rounds=n       interleaved rounds (default 3)
+//   --rounds=n       interleaved rounds (default 3; --peer: 5, or 3 with --quick)
 //   --memory-seconds=n  length of the memory soak
 //   --out=file       write the results there instead of bench/results.json (and no per-mode copy)
 
@@ -34,15 +37,18 @@ const { webhooks } = require('./scenarios/webhooks');
 const { fanout } = require('./scenarios/fanout');
 const { businessWebhooks } = require('./scenarios/business-webhooks');
 const { memory } = require('./scenarios/memory');
+const { peerComparison } = require('./peer/scenario');
+const { VERSION: PEER_VERSION } = require('./peer/postgraphile');
 
 const SCENARIOS = ['statements', 'read', 'deep-pages', 'send', 'webhooks', 'fanout', 'business-webhooks', 'memory'];
 const SERVER_CPU = '0';
 const LOAD_CPU = '1';
 
 function parseArgs(argv) {
-  const args = { quick: false, postgres: false, only: null, profile: false, rounds: 3, memorySeconds: null, out: null };
+  const args = { quick: false, postgres: false, peer: false, only: null, profile: false, rounds: null, memorySeconds: null, out: null };
   for (const a of argv) {
     if (a === '--quick') args.quick = true;
+    else if (a === '--peer') args.peer = true;
     else if (a === '--postgres') args.postgres = true;
     else if (a === '--profile') args.profile = true;
     else if (a.startsWith('--only=')) args.only = a.slice(7).split(',').filter(Boolean);
@@ -51,6 +57,7 @@ function parseArgs(argv) {
     else if (a.startsWith('--out=')) args.out = a.slice(6);
     else throw new BenchFailure(`unknown option ${a}; see the top of bench/run.js`);
   }
+  if (args.peer && (args.postgres || args.only)) throw new BenchFailure('--peer runs on sqlite and PostgreSQL in one run, by itself: leave out --postgres and --only');
   for (const s of args.only ?? []) if (!SCENARIOS.includes(s)) throw new BenchFailure(`unknown scenario ${s}; one of ${SCENARIOS.join(', ')}`);
   return args;
 }
@@ -63,9 +70,12 @@ function options(args) {
     quick,
     orders,
     deepDepth: orders - orders / 100,
-    rounds: args.rounds,
+    rounds: args.rounds ?? (args.peer ? (quick ? 3 : 5) : 3),
     connections: 8,
     httpSeconds: quick ? 1 : 3,
+    // a page with every relation takes the gateway 50-150 ms on one core: 8 of them at once
+    // need seconds per round to complete more than a handful
+    peerSeconds: quick ? 3 : 5,
     latencySeconds: quick ? 0.5 : 2,
     settleSeconds: quick ? 30 : 120,
     webhookBatch: quick ? 100 : 400,
@@ -129,6 +139,7 @@ async function main() {
   const started = Date.now();
   const args = parseArgs(process.argv.slice(2));
   const opts = options(args);
+  if (args.peer) return peerMain(args, opts, started);
   const dialect = args.postgres ? 'postgres' : 'sqlite';
   const postgresUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const redisUrl = args.postgres ? (process.env.REDIS_URL ?? 'redis://127.0.0.1:6379') : null;
@@ -245,6 +256,68 @@ async function main() {
   const out = args.out ?? join(ROOT, 'bench', 'results.json');
   writeFileSync(out, json);
   if (!args.out) writeFileSync(join(ROOT, 'bench', `results-${dialect}-${report.mode}.json`), json);
+  log(`\n${table(results)}\n`);
+  log(`machine: ${info.cpu}, ${info.cores} cores, ${info.memoryGiB} GiB, ${info.os}, node ${info.node}, ${info.database}; ${info.pinned}`);
+  log(`${out} written in ${report.seconds} s${error ? '' : `; ${results.filter((e) => !e.pass).length} target(s) missed`}`);
+  if (error) {
+    process.stderr.write(`\nbench FAILED: ${error.stack ?? error}\n`);
+    process.exitCode = 1;
+  }
+}
+
+/** --peer: the gateway against PostGraphile and the floor, on sqlite and on PostgreSQL (bench/peer/). */
+async function peerMain(args, opts, started) {
+  const postgresUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  if (!/^postgres(ql)?:\/\//.test(postgresUrl)) throw new BenchFailure('--peer needs DATABASE_URL to be a postgres:// URL (or unset for the local server)');
+  const pinned = pinSelf();
+  const log = (m) => process.stdout.write(`${m}\n`);
+  const profileDir = args.profile ? join(ROOT, 'bench', '.profiles', new Date().toISOString().replace(/[:.]/g, '-')) : null;
+  log(`bench --peer: ${opts.quick ? 'quick' : 'full'} run, gateway and floor on sqlite and PostgreSQL, PostGraphile ${PEER_VERSION} on PostgreSQL, ${opts.orders.toLocaleString('en')} orders, ${opts.rounds} rounds${pinned ? '' : ' (NOT pinned)'}`);
+  const { WhatsAppSimulator } = requireDist('src/sandbox/simulator.js');
+  const sim = new WhatsAppSimulator({ webhookDelayMs: 5 });
+  await sim.start(0, '127.0.0.1');
+  const results = [];
+  const versions = {};
+  let error = null;
+  try {
+    await peerComparison(
+      {
+        opts,
+        log,
+        postgresUrl,
+        startGateway: async (db, dialect) => {
+          versions[dialect] ??= await databaseVersion(db.url);
+          return startGateway({ databaseUrl: db.url, redisUrl: dialect === 'postgres' ? redisUrl : null, upstreamUrl: sim.url, dataDir: db.dataDir, cpu: SERVER_CPU, profileDir });
+        },
+      },
+      results,
+    );
+  } catch (err) {
+    error = err;
+  } finally {
+    await sim.stop();
+  }
+  const info = machine(pinned, 'sqlite', `${versions.sqlite ?? '?'}, postgres ${versions.postgres ?? '?'}`);
+  info.pinned = pinned ? `gateway, PostGraphile and floor on core ${SERVER_CPU} (one at a time), load generator on core ${LOAD_CPU} (taskset)` : info.pinned;
+  const report = {
+    generatedAt: new Date().toISOString(),
+    mode: opts.quick ? 'quick' : 'full',
+    database: 'sqlite+postgres',
+    peer: `postgraphile ${PEER_VERSION} (PostgreSQL)`,
+    orders: opts.orders,
+    rounds: opts.rounds,
+    machine: info,
+    seconds: Math.round((Date.now() - started) / 1000),
+    profiles: profileDir,
+    pass: !error && results.every((e) => e.pass),
+    error: error ? String(error.message ?? error) : null,
+    scenarios: results,
+  };
+  const json = JSON.stringify(report, null, 2) + '\n';
+  const out = args.out ?? join(ROOT, 'bench', 'results.json');
+  writeFileSync(out, json);
+  if (!args.out) writeFileSync(join(ROOT, 'bench', `results-peer-${report.mode}.json`), json);
   log(`\n${table(results)}\n`);
   log(`machine: ${info.cpu}, ${info.cores} cores, ${info.memoryGiB} GiB, ${info.os}, node ${info.node}, ${info.database}; ${info.pinned}`);
   log(`${out} written in ${report.seconds} s${error ? '' : `; ${results.filter((e) => !e.pass).length} target(s) missed`}`);

@@ -25,18 +25,19 @@ function sealName(orders) {
 
 /**
  * The database a run works on: a fresh copy of the seeded template for `orders` orders.
- * Returns its DATABASE_URL and whether the template had to be seeded now.
+ * Returns its DATABASE_URL and whether the template had to be seeded now. `runName` names the
+ * copy (default run-<size>), so runs that must not share one (the PostGraphile comparison) do not.
  */
-async function prepareRunDatabase({ dialect, orders, postgresUrl, log }) {
+async function prepareRunDatabase({ dialect, orders, postgresUrl, log, runName }) {
   const template = await ensureTemplate({ dialect, orders, postgresUrl, log });
   if (dialect === 'sqlite') {
-    const run = join(DATA_DIR, `run-${sizeLabel(orders)}.sqlite`);
+    const run = join(DATA_DIR, `${runName ?? `run-${sizeLabel(orders)}`}.sqlite`);
     for (const suffix of ['', '-wal', '-shm']) rmSync(run + suffix, { force: true });
     copyFileSync(template.file, run);
     if (existsSync(template.file + '-wal')) copyFileSync(template.file + '-wal', run + '-wal');
     return { url: `sqlite:${run}`, seededNow: template.seededNow, seedSeconds: template.seedSeconds, dataDir: DATA_DIR };
   }
-  const name = `wpg_bench_run_${sizeLabel(orders)}`;
+  const name = `wpg_bench_${(runName ?? `run-${sizeLabel(orders)}`).replace(/-/g, '_')}`;
   await adminQuery(postgresUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   await adminQuery(postgresUrl, `CREATE DATABASE ${name} TEMPLATE ${template.name}`);
   return { url: databaseUrl(postgresUrl, name), seededNow: template.seededNow, seedSeconds: template.seedSeconds, dataDir: DATA_DIR };
