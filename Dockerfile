@@ -26,4 +26,5 @@ USER node
 EXPOSE 4000
 HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||4000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # Migrations run once per deploy and need DATABASE_URL only: `docker run --rm -e DATABASE_URL=... <image> node dist/src/db/migrate-cli.js`
-CMD ["node", "dist/src/main.js"]
+# a larger young generation: a page of orders allocates several MB that die young (see README)
+CMD ["node", "--max-semi-space-size=64", "dist/src/main.js"]

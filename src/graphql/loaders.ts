@@ -66,8 +66,8 @@ export class Loaders {
    * An order's relations (items, payment with its transactions and refunds, messages, events) are
    * read as documents: whatever relations the resolvers of one tick ask for, of whatever orders,
    * come in one statement, one JSON value per relation and order (OrderQueries.orderDocuments).
-   * `paymentDetailsOfOrder` brings the payment's transactions and refunds with it, primed into
-   * their own loaders, so Payment's fields need no statement of their own.
+   * `paymentDetailsOfOrder` brings the payment's transactions (and on PostgreSQL its refunds)
+   * with it, primed into their own loaders, so Payment's fields need no statement of their own.
    */
   private _orderParts?: DataLoader<PartKey, unknown, string>;
   private orderPart<T>(part: OrderPart, orderId: string): Promise<T> {
@@ -79,7 +79,7 @@ export class Loaders {
         for (const d of documents.values()) {
           if (!d.payment || !d.transactions) continue;
           this.transactionsOfPayment.prime(d.payment.id, d.transactions);
-          this.refundsOfPayment.prime(d.payment.id, d.refunds ?? []);
+          if (d.refunds) this.refundsOfPayment.prime(d.payment.id, d.refunds);
         }
         return keys.map((k) => partOf(documents.get(k.orderId), k.part));
       },

@@ -53,7 +53,7 @@ export interface OrderDocument {
   payment?: PaymentEntity | null;
   /** the payment's, in WhatsApp's order (with `paymentDetails`) */
   transactions?: TransactionEntity[];
-  /** the payment's, oldest first (with `paymentDetails`) */
+  /** the payment's, oldest first (with `paymentDetails`, on PostgreSQL) */
   refunds?: RefundEntity[];
   messages?: OutboundMessageEntity[];
   events?: OrderEventEntity[];
@@ -236,12 +236,9 @@ export class OrderQueries {
       parts.has('events') ? r.events.byKeys(m, 'orderId', orderIds, '"id"') : null,
     ]);
     const paymentIds = details && payments ? payments.map((p) => p.id) : [];
-    const [transactions, refunds] = details
-      ? await Promise.all([
-          r.transactions.byKeys(m, 'paymentId', paymentIds, '"paymentId", "position"'),
-          r.refunds.byKeys(m, 'paymentId', paymentIds, '"paymentId", "createdAt", "id"'),
-        ])
-      : [null, null];
+    // refunds are left to their own loader: a statement on sqlite costs about as much as the rows
+    // of a page's transactions, and most reads do not ask for refunds
+    const transactions = details ? await r.transactions.byKeys(m, 'paymentId', paymentIds, '"paymentId", "position"') : null;
     const documents = new Map<string, OrderDocument>(orderIds.map((id) => [id, {}]));
     const each = <T>(rows: T[] | null, key: (row: T) => string, put: (d: OrderDocument, row: T) => void) => {
       for (const row of rows ?? []) {
@@ -253,7 +250,7 @@ export class OrderQueries {
     for (const d of documents.values()) {
       if (items) d.items = [];
       if (payments) d.payment = null;
-      if (details) [d.transactions, d.refunds] = [[], []];
+      if (details) d.transactions = [];
       if (messages) d.messages = [];
       if (events) d.events = [];
     }
@@ -263,7 +260,6 @@ export class OrderQueries {
       paymentOfId.set(p.id, d);
     });
     for (const t of transactions ?? []) paymentOfId.get(t.paymentId)?.transactions!.push(t);
-    for (const f of refunds ?? []) paymentOfId.get(f.paymentId)?.refunds!.push(f);
     each(messages, (x) => x.orderId, (d, x) => d.messages!.push(x));
     each(events, (e) => e.orderId, (d, e) => d.events!.push(e));
     return documents;
