@@ -59,7 +59,8 @@ async function startGateway(o) {
     OUTBOUND_WEBHOOKS_ALLOW_PRIVATE: 'true',
     ...(o.env ?? {}),
   };
-  const nodeArgs = [];
+  // as npm start and the image start it
+  const nodeArgs = ['--max-semi-space-size=64'];
   if (o.profileDir) {
     mkdirSync(o.profileDir, { recursive: true });
     nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${o.profileDir}`);

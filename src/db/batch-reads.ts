@@ -10,6 +10,11 @@ import type { DataSource, EntityManager, ObjectLiteral } from 'typeorm';
 export class BatchReader<T extends ObjectLiteral> {
   private readonly sqlHead: string;
   private readonly convert: (row: Record<string, unknown>) => T;
+  private readonly convertJson: (row: Record<string, unknown>) => T;
+  private readonly jsonPairs: string;
+  private readonly sqlite: boolean;
+  /** the database names of the columns read */
+  readonly columnNames: string[];
 
   constructor(
     private readonly dataSource: DataSource,
@@ -17,7 +22,7 @@ export class BatchReader<T extends ObjectLiteral> {
     options: { skip?: string[] } = {},
   ) {
     const metadata = dataSource.getMetadata(entity);
-    const sqlite = dataSource.options.type === 'sqlite';
+    const sqlite = (this.sqlite = dataSource.options.type === 'sqlite');
     const columns = metadata.columns.filter((c) => !options.skip?.includes(c.propertyName));
     const converters = columns.map((c) => {
       const type = typeof c.type === 'function' ? c.type.name : c.type;
@@ -33,6 +38,7 @@ export class BatchReader<T extends ObjectLiteral> {
                 : 'plain';
       return { property: c.propertyName, column: c.databaseName, kind };
     });
+    this.columnNames = columns.map((c) => c.databaseName);
     this.sqlHead = `SELECT ${columns.map((c) => `"${c.databaseName}"`).join(', ')} FROM "${metadata.tableName}"`;
     this.convert = (row) => {
       const e = new entity() as Record<string, unknown>;
@@ -42,6 +48,19 @@ export class BatchReader<T extends ObjectLiteral> {
       }
       return e as T;
     };
+    this.jsonPairs = columns.map((c) => `'${c.databaseName}', %ALIAS%."${c.databaseName}"`).join(', ');
+    // PostgreSQL's JSON renders a timestamp (no zone) as ISO text without its zone; the driver
+    // reads the same column as UTC (see data-source.ts), so the JSON reading does too
+    this.convertJson = sqlite
+      ? this.convert
+      : (row) => {
+          const e = new entity() as Record<string, unknown>;
+          for (const { property, column, kind } of converters) {
+            const v = row[column];
+            e[property] = v === null || v === undefined ? null : kind === 'plain' ? v : kind === 'date' ? new Date(`${v as string}Z`) : convertValue(v, kind, false);
+          }
+          return e as T;
+        };
   }
 
   /** Rows whose `column` is one of `keys`, in `orderBy` order (SQL text of column names). */
@@ -51,6 +70,35 @@ export class BatchReader<T extends ObjectLiteral> {
     const list = keys.map((_, i) => (sqlite ? '?' : `$${i + 1}`)).join(', ');
     const rows: Record<string, unknown>[] = await manager.query(`${this.sqlHead} WHERE "${column}" IN (${list}) ORDER BY ${orderBy}`, [...keys]);
     return rows.map(this.convert);
+  }
+
+  /** The rows matching every `column = value` of `where` (at most `limit`), in `orderBy` order. */
+  async where(manager: EntityManager, where: Record<string, unknown>, orderBy: string, limit: number): Promise<T[]> {
+    const columns = Object.keys(where);
+    const conditions = columns.map((c, i) => `"${c}" = ${this.sqlite ? '?' : `$${i + 1}`}`).join(' AND ');
+    const rows: Record<string, unknown>[] = await manager.query(
+      `${this.sqlHead} WHERE ${conditions} ORDER BY ${orderBy} LIMIT ${Math.trunc(limit)}`,
+      columns.map((c) => where[c]),
+    );
+    return rows.map(this.convert);
+  }
+
+  /**
+   * SQL making one row of `alias` a JSON object of every column read here, keyed by column name
+   * (json_build_object on PostgreSQL, JSON1's json_object on sqlite); `fromJson` reads it back.
+   */
+  jsonObject(alias: string): string {
+    return `${this.sqlite ? 'json_object' : 'json_build_object'}(${this.jsonPairs.replaceAll('%ALIAS%', alias)})`;
+  }
+
+  /** The entity of a row of every column read here, keyed by column name (a query of one's own). */
+  fromRow(row: Record<string, unknown>): T {
+    return this.convert(row);
+  }
+
+  /** The entity of an object made by `jsonObject`: the same property values as `byKeys` gives. */
+  fromJson(object: Record<string, unknown>): T {
+    return this.convertJson(object);
   }
 }
 

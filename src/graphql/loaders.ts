@@ -13,6 +13,17 @@ import type {
   WebhookDeliveryAttemptEntity,
 } from '../db/entities';
 import type { Services } from '../services';
+import type { OrderDocument, OrderPart } from '../services/order-queries';
+
+/** What the resolvers use of a loader. */
+export interface Loader<K, V> {
+  load(key: K): Promise<V>;
+}
+
+interface PartKey {
+  orderId: string;
+  part: OrderPart;
+}
 
 /**
  * Request-scoped batch loaders: one query per relation per request, whatever the page size.
@@ -51,16 +62,47 @@ export class Loaders {
     return (this._order ??= new DataLoader(async (ids) => byKey(ids, await q.ordersByIds(ids), (o) => o.id)));
   }
 
-  private _itemsOfOrder?: DataLoader<string, OrderItemEntity[]>;
-  get itemsOfOrder(): DataLoader<string, OrderItemEntity[]> {
+  /**
+   * An order's relations (items, payment with its transactions and refunds, messages, events) are
+   * read as documents: whatever relations the resolvers of one tick ask for, of whatever orders,
+   * come in one statement, one JSON value per relation and order (OrderQueries.orderDocuments).
+   * `paymentDetailsOfOrder` brings the payment's transactions (and on PostgreSQL its refunds)
+   * with it, primed into their own loaders, so Payment's fields need no statement of their own.
+   */
+  private _orderParts?: DataLoader<PartKey, unknown, string>;
+  private orderPart<T>(part: OrderPart, orderId: string): Promise<T> {
     const q = this.services.orderQueries;
-    return (this._itemsOfOrder ??= new DataLoader(async (ids) => groupByKey(ids, await q.itemsByOrderIds(ids), (i) => i.orderId)));
+    this._orderParts ??= new DataLoader<PartKey, unknown, string>(
+      async (keys) => {
+        const parts = new Set(keys.map((k) => k.part));
+        const documents = await q.orderDocuments([...new Set(keys.map((k) => k.orderId))], parts);
+        for (const d of documents.values()) {
+          if (!d.payment || !d.transactions) continue;
+          this.transactionsOfPayment.prime(d.payment.id, d.transactions);
+          if (d.refunds) this.refundsOfPayment.prime(d.payment.id, d.refunds);
+        }
+        return keys.map((k) => partOf(documents.get(k.orderId), k.part));
+      },
+      { cacheKeyFn: (k) => `${k.part}:${k.orderId}` },
+    );
+    return this._orderParts.load({ orderId, part }) as Promise<T>;
   }
 
-  private _paymentOfOrder?: DataLoader<string, PaymentEntity | null>;
-  get paymentOfOrder(): DataLoader<string, PaymentEntity | null> {
-    const q = this.services.orderQueries;
-    return (this._paymentOfOrder ??= new DataLoader(async (ids) => byKey(ids, await q.paymentsByOrderIds(ids), (p) => p.orderId)));
+  get itemsOfOrder(): Loader<string, OrderItemEntity[]> {
+    return { load: (id) => this.orderPart('items', id) };
+  }
+  get paymentOfOrder(): Loader<string, PaymentEntity | null> {
+    return { load: (id) => this.orderPart('payment', id) };
+  }
+  /** The payment, with its transactions and refunds read in the same statement (for Order.payment). */
+  get paymentDetailsOfOrder(): Loader<string, PaymentEntity | null> {
+    return { load: (id) => this.orderPart('paymentDetails', id) };
+  }
+  get messagesOfOrder(): Loader<string, OutboundMessageEntity[]> {
+    return { load: (id) => this.orderPart('messages', id) };
+  }
+  get eventsOfOrder(): Loader<string, OrderEventEntity[]> {
+    return { load: (id) => this.orderPart('events', id) };
   }
 
   private _transactionsOfPayment?: DataLoader<string, TransactionEntity[]>;
@@ -83,24 +125,23 @@ export class Loaders {
     return (this._refund ??= new DataLoader(async (ids) => byKey(ids, await r.refundsByIds(ids), (x) => x.id)));
   }
 
-  private _messagesOfOrder?: DataLoader<string, OutboundMessageEntity[]>;
-  get messagesOfOrder(): DataLoader<string, OutboundMessageEntity[]> {
-    const q = this.services.orderQueries;
-    return (this._messagesOfOrder ??= new DataLoader(async (ids) => groupByKey(ids, await q.messagesByOrderIds(ids), (m) => m.orderId)));
-  }
-
-  private _eventsOfOrder?: DataLoader<string, OrderEventEntity[]>;
-  get eventsOfOrder(): DataLoader<string, OrderEventEntity[]> {
-    const q = this.services.orderQueries;
-    return (this._eventsOfOrder ??= new DataLoader(async (ids) => groupByKey(ids, await q.eventsByOrderIds(ids), (e) => e.orderId)));
-  }
-
   private _attemptsOfDelivery?: DataLoader<string, WebhookDeliveryAttemptEntity[]>;
   get attemptsOfDelivery(): DataLoader<string, WebhookDeliveryAttemptEntity[]> {
     const w = this.services.webhookEndpoints;
     return (this._attemptsOfDelivery ??= new DataLoader(async (ids) =>
       groupByKey(ids, await w.attemptsByDeliveryIds(ids), (a) => a.deliveryId),
     ));
+  }
+}
+
+/** An order that is not there has no relations (as the batch reads found none). */
+function partOf(d: OrderDocument | undefined, part: OrderPart): unknown {
+  switch (part) {
+    case 'payment':
+    case 'paymentDetails':
+      return d?.payment ?? null;
+    default:
+      return d?.[part] ?? [];
   }
 }
 

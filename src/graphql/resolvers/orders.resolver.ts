@@ -181,7 +181,7 @@ export class OrderResolver {
 
   @FieldResolver(() => Payment)
   async payment(@Root() order: OrderEntity, @Ctx() ctx: GraphQLContext): Promise<PaymentEntity> {
-    return (await ctx.loaders.paymentOfOrder.load(order.id))!;
+    return (await ctx.loaders.paymentDetailsOfOrder.load(order.id))!;
   }
 
   @FieldResolver(() => [OrderEvent])
