@@ -29,7 +29,12 @@ export function decryptSecret(stored: string, key: Buffer): string {
 
 /** API key secrets are only ever compared, so a one-way hash is enough. */
 export function hashApiKeySecret(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('hex');
+  return apiKeySecretDigest(secret).toString('hex');
+}
+
+/** The digest hashApiKeySecret stores (in hex), as bytes for a constant-time comparison. */
+export function apiKeySecretDigest(secret: string): Buffer {
+  return createHash('sha256').update(secret, 'utf8').digest();
 }
 
 export function generateApiKeySecret(prefix: string): string {
