@@ -17,8 +17,8 @@ export async function insertRows<T extends ObjectLiteral>(
 ): Promise<void> {
   const list = (Array.isArray(rows) ? rows : [rows]) as Record<string, unknown>[];
   if (list.length === 0) return;
-  const { sql, parameters } = inserterOf(m.connection, entity).statement(list, false);
-  await m.query(sql, parameters);
+  const parameters: unknown[] = [];
+  await m.query(inserterOf(m.connection, entity).statement(list, false, parameters), parameters);
 }
 
 /** One row, returning the value of its database-generated `id` (the events' sequence). */
@@ -27,11 +27,48 @@ export async function insertReturningId<T extends ObjectLiteral>(
   entity: EntityTarget<T>,
   row: QueryDeepPartialEntity<T>,
 ): Promise<number> {
-  const { sql, parameters } = inserterOf(m.connection, entity).statement([row as Record<string, unknown>], true);
-  const result: unknown = await m.query(sql, parameters);
+  const parameters: unknown[] = [];
+  const result: unknown = await m.query(inserterOf(m.connection, entity).statement([row as Record<string, unknown>], true, parameters), parameters);
   // sqlite: TypeORM answers an INSERT with the row's id (lastID); PostgreSQL: the RETURNING rows
   const id = Array.isArray(result) ? (result[0] as { id: unknown }).id : result;
   return Number(id);
+}
+
+/** Rows for one table, for insertTogether; `returningId`: the database-generated id is wanted. */
+export interface InsertPart {
+  entity: EntityTarget<ObjectLiteral>;
+  rows: Record<string, unknown> | Record<string, unknown>[];
+  returningId?: boolean;
+}
+
+/**
+ * The rows of several tables, in the order given, as ONE statement on PostgreSQL (each INSERT a
+ * data-modifying WITH clause: they all run, once, and foreign keys are checked at the end of the
+ * statement, so a child may follow its parent) and one statement each on sqlite, where a statement
+ * costs no network round trip. Returns the generated id of every part that asks for it (a single
+ * row each), in the order of those parts.
+ */
+export async function insertTogether(m: EntityManager, parts: InsertPart[]): Promise<number[]> {
+  const given = parts.filter((part) => !Array.isArray(part.rows) || part.rows.length > 0);
+  if (m.connection.options.type === 'sqlite') {
+    const ids: number[] = [];
+    for (const part of given) {
+      if (part.returningId) ids.push(await insertReturningId(m, part.entity, part.rows as Record<string, unknown>));
+      else await insertRows(m, part.entity, part.rows);
+    }
+    return ids;
+  }
+  const parameters: unknown[] = [];
+  const clauses: string[] = [];
+  const returned: string[] = [];
+  given.forEach((part, i) => {
+    const rows = Array.isArray(part.rows) ? part.rows : [part.rows];
+    if (part.returningId && rows.length !== 1) throw new Error('insertTogether returns the id of a single row only');
+    clauses.push(`"w${i}" AS (${inserterOf(m.connection, part.entity).statement(rows, Boolean(part.returningId), parameters)})`);
+    if (part.returningId) returned.push(`(SELECT "id" FROM "w${i}") AS "r${returned.length}"`);
+  });
+  const rows = (await m.query(`WITH ${clauses.join(', ')} SELECT ${returned.length ? returned.join(', ') : '1'}`, parameters)) as Array<Record<string, unknown>>;
+  return returned.map((_, i) => Number(rows[0][`r${i}`]));
 }
 
 const inserters = new WeakMap<DataSource, Map<unknown, Inserter>>();
@@ -61,12 +98,12 @@ class Inserter {
     this.sqlite = dataSource.options.type === 'sqlite';
   }
 
-  statement(rows: Record<string, unknown>[], returningId: boolean): { sql: string; parameters: unknown[] } {
+  /** The INSERT of `rows`; their values are appended to `parameters` (PostgreSQL's placeholders count on from there). */
+  statement(rows: Record<string, unknown>[], returningId: boolean, parameters: unknown[]): string {
     // the columns the first row gives; a column left out gets its database default, as with insert()
     const given = this.columns.filter((c) => rows[0][c.propertyName] !== undefined);
     const key = given.map((c) => c.propertyName).join(',');
     const driver = this.dataSource.driver;
-    const parameters: unknown[] = [];
     const tuples: string[] = [];
     for (const row of rows) {
       if (this.columns.some((c) => (row[c.propertyName] !== undefined) !== given.includes(c))) {
@@ -84,6 +121,6 @@ class Inserter {
       this.heads.set(key, head);
     }
     const returning = returningId && !this.sqlite ? ' RETURNING "id"' : '';
-    return { sql: head + tuples.join(', ') + returning, parameters };
+    return head + tuples.join(', ') + returning;
   }
 }

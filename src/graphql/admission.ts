@@ -3,7 +3,8 @@ import { GraphQLError, type DocumentNode, type GraphQLSchema, type OperationDefi
 import { getVariableValues } from 'graphql/execution/values';
 import type { Principal } from '../services/context';
 import type { CostBudget, ThrottleStatus } from '../services/cost-budget';
-import { assertListBounds, costRefusal, estimateCost, MUTATION_COST } from './limits';
+import { CostCache } from './cost-cache';
+import { assertListBounds, costRefusal, MUTATION_COST } from './limits';
 
 /** What an answer reports in `extensions.cost` (Shopify's shape). */
 export interface CostReport {
@@ -24,6 +25,8 @@ export type Transport = 'http' | 'ws';
  * transport's own pipeline, with the same limits (MAX_DOCUMENT_TOKENS, graphql's rules).
  */
 export class Admission {
+  private readonly costs = new CostCache();
+
   constructor(
     private readonly schema: GraphQLSchema,
     private readonly budget: CostBudget,
@@ -53,7 +56,7 @@ export class Admission {
     }
     const variableErrors = coerceVariables(this.schema, operation, request.variables);
     if (variableErrors) return { variableErrors };
-    const cost = estimateCost(this.schema, document, operation.name?.value, request.variables, principal);
+    const cost = this.costs.estimate(this.schema, document, operation.name?.value, request.variables, principal);
     if (cost > this.maxCost) throw costRefusal(cost, this.maxCost);
     if (!principal) return { cost: { requestedQueryCost: cost, throttleStatus: null } };
     const charge = await this.budget.charge(principal, cost);

@@ -1,7 +1,7 @@
-import { timingSafeEqual, createHash } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { Database } from '../db/database';
 import { ApiKeyEntity } from '../db/entities';
-import { hashApiKeySecret } from '../db/secrets';
+import { apiKeySecretDigest } from '../db/secrets';
 import type { ApiKeyRole } from '../domain/types';
 import type { Principal } from './context';
 import type { EventBus } from './events';
@@ -46,7 +46,7 @@ export class AuthService {
     adminApiKey: string | null,
     events?: Pick<EventBus, 'onKeyRevoked'>,
   ) {
-    this.adminKeyDigest = adminApiKey ? digest(adminApiKey) : null;
+    this.adminKeyDigest = adminApiKey ? apiKeySecretDigest(adminApiKey) : null;
     events?.onKeyRevoked((keyId) => this.forget(keyId));
   }
 
@@ -56,11 +56,13 @@ export class AuthService {
     if (!match) {
       return { principal: null, error: 'The Authorization header must be "Bearer <api key>".' };
     }
-    const secret = match[1];
-    if (this.adminKeyDigest && timingSafeEqual(digest(secret), this.adminKeyDigest)) {
+    // one digest serves both checks: the operator key's constant-time comparison and the stored
+    // keys' lookup by hash
+    const sent = apiKeySecretDigest(match[1]);
+    if (this.adminKeyDigest && timingSafeEqual(sent, this.adminKeyDigest)) {
       return { principal: { keyId: ENV_ADMIN_KEY_ID, role: 'ADMIN', businessId: null } };
     }
-    const secretHash = hashApiKeySecret(secret);
+    const secretHash = sent.toString('hex');
     const remembered = this.known.get(secretHash);
     if (remembered) return { principal: { keyId: remembered.id, role: remembered.role, businessId: remembered.businessId } };
     const key = await this.db.manager.findOne(ApiKeyEntity, { where: { secretHash } });
@@ -80,8 +82,4 @@ export class AuthService {
     this.revoked.set(keyId, now);
     this.known.deleteWhere((key) => key.id === keyId);
   }
-}
-
-function digest(s: string): Buffer {
-  return createHash('sha256').update(s, 'utf8').digest();
 }

@@ -25,7 +25,15 @@ export async function recordEvent(
   order: { id: string; businessId: string; referenceId: string },
   e: NewEvent,
 ): Promise<OrderEventEntity> {
-  const event = m.create(OrderEventEntity, {
+  const event = newEvent(order, e);
+  event.id = await insertReturningId(m, OrderEventEntity, event);
+  await eventStored(m, event);
+  return event;
+}
+
+/** An event not stored yet (no id): for a caller that stores it with other rows, then calls eventStored. */
+export function newEvent(order: { id: string; businessId: string; referenceId: string }, e: NewEvent): OrderEventEntity {
+  return Object.assign(new OrderEventEntity(), {
     orderId: order.id,
     businessId: order.businessId,
     referenceId: order.referenceId,
@@ -36,9 +44,11 @@ export async function recordEvent(
     detail: e.detail ?? null,
     at: new Date(),
   });
-  event.id = await insertReturningId(m, OrderEventEntity, event);
+}
+
+/** What storing an event entails in its transaction (recordEvent does it): the hook of whenEventRecorded. */
+export async function eventStored(m: EntityManager, event: OrderEventEntity): Promise<void> {
   await recordedHooks.get(m.connection)?.(m, event);
-  return event;
 }
 
 /** Work that must be done in the transaction of every stored event (business webhooks: its deliveries). */

@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { Database } from '../db/database';
 import { isUniqueViolation } from '../db/errors';
-import { insertRows } from '../db/writes';
+import { insertRows, insertTogether } from '../db/writes';
 import {
   OrderEntity,
   OrderEventEntity,
   OrderItemEntity,
   OutboundMessageEntity,
+  OutboxEntity,
   PaymentConfigurationEntity,
   PaymentEntity,
 } from '../db/entities';
@@ -21,10 +22,10 @@ import { UpstreamError } from '../whatsapp/upstream-error';
 import type { LookupPayment } from '../whatsapp/client';
 import { canSeeBusiness, ServiceContext } from './context';
 import type { Directory, KnownConfiguration } from './directory';
-import { EventBus, recordEvent } from './events';
+import { EventBus, eventStored, newEvent, recordEvent } from './events';
 import { hashInput, IdempotencyService } from './idempotency';
 import type { MessageSubject } from './message-sending';
-import type { Outbox, OutboxJob } from './outbox';
+import type { NewJob, Outbox, OutboxJob } from './outbox';
 import { applyLookup } from './payments';
 import type { UpstreamClients } from './upstream';
 
@@ -131,59 +132,68 @@ export class OrderService {
     if (fieldErrors.length) return { order: null, userErrors: fieldErrors };
 
     const contentHash = hashInput(input);
-    const existing = await this.resendOrDuplicate(phone.businessId, input.referenceId, contentHash);
-    if (existing) return existing;
-
     const now = new Date();
     const order = this.newOrder(input, validation.totals, phone.businessId, configuration, contentHash, now);
     const message = this.newMessage(order, 'ORDER_DETAILS', buildOrderDetailsMessage(messageSource(order, input)), now);
     let created: { event: OrderEventEntity; job: OutboxJob };
     try {
       created = await this.db.transaction(async (m) => {
-        await insertRows(m, OrderEntity, order);
-        await insertRows(
-          m,
-          OrderItemEntity,
-          input.items.map((item, position) => ({
-            id: randomUUID(),
-            orderId: order.id,
-            position,
-            retailerId: item.retailerId ?? null,
-            name: item.name,
-            amount: item.amount.value,
-            saleAmount: item.saleAmount?.value ?? null,
-            quantity: item.quantity,
-            countryOfOrigin: item.countryOfOrigin ?? null,
-            importerName: item.importerName ?? null,
-            importerAddress: item.importerAddress ?? null,
-          })),
-        );
-        await insertRows(m, PaymentEntity, {
-          id: randomUUID(),
-          orderId: order.id,
-          businessId: order.businessId,
-          referenceId: order.referenceId,
-          status: 'NEW',
-          verified: false,
-          verifiedAt: null,
-          amount: null,
-          amountOffset: null,
-          currency: null,
-          verifyAfter: null,
-          verifyAttempts: 0,
-          hintStatus: null,
-          createdAt: now,
-          updatedAt: now,
-        });
-        await insertRows(m, OutboundMessageEntity, message);
-        const job = await this.enqueue(m, message, now);
-        return { event: await recordEvent(m, order, { type: 'ORDER_CREATED', source: 'API', toStatus: 'PENDING' }), job };
+        const job = this.outbox.prepare(this.jobOf(message, now));
+        const event = newEvent(order, { type: 'ORDER_CREATED', source: 'API', toStatus: 'PENDING' });
+        // every row of the new order in one statement where statements cost a round trip
+        const [jobId, eventId] = await insertTogether(m, [
+          { entity: OrderEntity, rows: { ...order } },
+          {
+            entity: OrderItemEntity,
+            rows: input.items.map((item, position) => ({
+              id: randomUUID(),
+              orderId: order.id,
+              position,
+              retailerId: item.retailerId ?? null,
+              name: item.name,
+              amount: item.amount.value,
+              saleAmount: item.saleAmount?.value ?? null,
+              quantity: item.quantity,
+              countryOfOrigin: item.countryOfOrigin ?? null,
+              importerName: item.importerName ?? null,
+              importerAddress: item.importerAddress ?? null,
+            })),
+          },
+          {
+            entity: PaymentEntity,
+            rows: {
+              id: randomUUID(),
+              orderId: order.id,
+              businessId: order.businessId,
+              referenceId: order.referenceId,
+              status: 'NEW',
+              verified: false,
+              verifiedAt: null,
+              amount: null,
+              amountOffset: null,
+              currency: null,
+              verifyAfter: null,
+              verifyAttempts: 0,
+              hintStatus: null,
+              createdAt: now,
+              updatedAt: now,
+            },
+          },
+          { entity: OutboundMessageEntity, rows: { ...message } },
+          { entity: OutboxEntity, rows: job.row, returningId: true },
+          { entity: OrderEventEntity, rows: { ...event }, returningId: true },
+        ]);
+        event.id = eventId;
+        await eventStored(m, event);
+        return { event, job: job.stored(jobId) };
       });
     } catch (err) {
-      // a concurrent request with the same referenceId won the unique index
+      // the referenceId is taken (the unique index says so rather than a read before every new
+      // order): an identical resend gets the stored order, different content a userError; this
+      // is also how a concurrent request with the same referenceId that won the race is answered
       if (isUniqueViolation(err)) {
-        const raced = await this.resendOrDuplicate(phone.businessId, input.referenceId, contentHash);
-        if (raced) return raced;
+        const existing = await this.resendOrDuplicate(phone.businessId, input.referenceId, contentHash);
+        if (existing) return existing;
       }
       throw err;
     }
@@ -308,7 +318,11 @@ export class OrderService {
    * the relay takes over only if that never happens.
    */
   private enqueue(m: EntityManager, message: OutboundMessageEntity, now: Date): Promise<OutboxJob> {
-    return this.outbox.enqueue(m, {
+    return this.outbox.enqueue(m, this.jobOf(message, now));
+  }
+
+  private jobOf(message: OutboundMessageEntity, now: Date): NewJob {
+    return {
       kind: 'WHATSAPP_MESSAGE',
       subjectId: message.id,
       businessId: message.businessId,
@@ -317,7 +331,7 @@ export class OrderService {
       sequenceKey: message.orderId,
       heldByRequest: true,
       now,
-    });
+    };
   }
 
   /**

@@ -168,19 +168,29 @@ export class Outbox {
 
   /** Stores a job in the caller's transaction. */
   async enqueue(m: EntityManager, job: NewJob): Promise<OutboxJob> {
+    const prepared = this.prepare(job);
+    return prepared.stored(await insertReturningId(m, OutboxEntity, prepared.row));
+  }
+
+  /**
+   * A job for a caller that stores it with other rows in one statement (insertTogether, in its
+   * transaction): the row to insert, and the job once the row has its id.
+   */
+  prepare(job: NewJob): { row: ReturnType<Outbox['rowOf']>; stored(id: number): OutboxJob } {
     const row = this.rowOf(job);
-    const now = row.createdAt;
-    const id = await insertReturningId(m, OutboxEntity, row);
     return {
-      id,
-      kind: job.kind,
-      subjectId: job.subjectId,
-      businessId: job.businessId,
-      sequenceKey: job.sequenceKey,
-      attempts: 0,
-      outcomeUnknown: false,
-      giveUpAt: row.giveUpAt,
-      createdAt: now,
+      row,
+      stored: (id) => ({
+        id,
+        kind: job.kind,
+        subjectId: job.subjectId,
+        businessId: job.businessId,
+        sequenceKey: job.sequenceKey,
+        attempts: 0,
+        outcomeUnknown: false,
+        giveUpAt: row.giveUpAt,
+        createdAt: row.createdAt,
+      }),
     };
   }
 

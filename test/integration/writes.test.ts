@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Database } from '../../src/db/database';
 import { BusinessEntity, OrderEventEntity, OrderItemEntity } from '../../src/db/entities';
-import { insertReturningId, insertRows } from '../../src/db/writes';
+import { insertReturningId, insertRows, insertTogether } from '../../src/db/writes';
 import { createTestDatabase, TestDatabase } from '../helpers/database';
 
 // The gateway's INSERTs are built from TypeORM's metadata (src/db/writes.ts); what they store must
@@ -76,5 +76,64 @@ describe('plain-SQL inserts (real database)', () => {
     ];
     await expect(db.transaction((m) => insertRows(m, BusinessEntity, rows))).rejects.toThrow('every row must give the columns the first one gives');
     expect(await db.manager.countBy(BusinessEntity, { id: a })).toBe(0);
+  });
+
+  it('stores the rows of several tables together and returns the ids asked for, in order; a failing part stores nothing', async () => {
+    const orderId = randomUUID();
+    const businessId = randomUUID();
+    const event = (type: string) => ({
+      orderId,
+      businessId,
+      referenceId: 'R-T',
+      type: type as OrderEventEntity['type'],
+      source: 'API' as OrderEventEntity['source'],
+      fromStatus: null,
+      toStatus: null,
+      detail: null,
+      at: new Date('2026-11-30T10:00:00.001Z'),
+    });
+    const items = [0, 1].map((position) => ({
+      id: randomUUID(),
+      orderId,
+      position,
+      retailerId: null,
+      name: `Item ${position}`,
+      amount: 100 + position,
+      saleAmount: null,
+      quantity: 1,
+      countryOfOrigin: null,
+      importerName: null,
+      importerAddress: null,
+    }));
+    const business = { id: businessId, name: 'Together', wabaId: null, createdAt: new Date('2026-11-30T10:00:00.002Z') };
+    const ids = await db.transaction((m) =>
+      insertTogether(m, [
+        { entity: OrderEventEntity, rows: event('ORDER_CREATED'), returningId: true },
+        { entity: OrderItemEntity, rows: items },
+        { entity: BusinessEntity, rows: business },
+        { entity: OrderItemEntity, rows: [] },
+        { entity: OrderEventEntity, rows: event('MESSAGE_STATUS'), returningId: true },
+      ]),
+    );
+    expect(ids).toHaveLength(2);
+    expect(ids[1]).toBeGreaterThan(ids[0]);
+    expect((await db.manager.findOneByOrFail(OrderEventEntity, { id: ids[0] })).type).toBe('ORDER_CREATED');
+    expect((await db.manager.findOneByOrFail(OrderEventEntity, { id: ids[1] })).type).toBe('MESSAGE_STATUS');
+    const stored = await db.manager.find(OrderItemEntity, { where: { orderId }, order: { position: 'ASC' } });
+    expect(stored.map((r) => ({ ...r }))).toEqual(items);
+    expect(await db.manager.findOneByOrFail(BusinessEntity, { id: businessId })).toEqual(Object.assign(new BusinessEntity(), business));
+
+    // the second item repeats the first one's (orderId, position): unique, so the whole insert fails
+    const otherOrder = randomUUID();
+    const clash = [0, 0].map(() => ({ ...items[0], id: randomUUID(), orderId: otherOrder }));
+    await expect(
+      db.transaction((m) =>
+        insertTogether(m, [
+          { entity: OrderEventEntity, rows: { ...event('ORDER_CREATED'), orderId: otherOrder }, returningId: true },
+          { entity: OrderItemEntity, rows: clash },
+        ]),
+      ),
+    ).rejects.toThrow();
+    expect(await db.manager.countBy(OrderEventEntity, { orderId: otherOrder })).toBe(0);
   });
 });

@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { decryptSecret, encryptSecret, generateApiKeySecret, hashApiKeySecret } from '../../src/db/secrets';
+import { createHash, randomBytes } from 'node:crypto';
+import { apiKeySecretDigest, decryptSecret, encryptSecret, generateApiKeySecret, hashApiKeySecret } from '../../src/db/secrets';
 import { WriteQueue } from '../../src/db/write-queue';
 import { fromGlobalId, localId, toGlobalId } from '../../src/graphql/global-id';
 
@@ -28,6 +28,12 @@ describe('secrets at rest', () => {
     expect(s).toMatch(/^wpg_ops_[A-Za-z0-9_-]{32}$/);
     expect(hashApiKeySecret(s)).toMatch(/^[0-9a-f]{64}$/);
     expect(hashApiKeySecret(s)).not.toBe(hashApiKeySecret(generateApiKeySecret('wpg_ops')));
+  });
+
+  it('keeps the stored hash of a key what it has always been (SHA-256 of its UTF-8), in hex and as bytes', () => {
+    // keys already stored are found by this hash: changing it would lock every caller out
+    expect(hashApiKeySecret('wpg_ops_ü')).toBe(createHash('sha256').update('wpg_ops_ü', 'utf8').digest('hex'));
+    expect(apiKeySecretDigest('wpg_ops_ü').toString('hex')).toBe(hashApiKeySecret('wpg_ops_ü'));
   });
 });
 

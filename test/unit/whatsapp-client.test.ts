@@ -176,6 +176,24 @@ describe('createWhatsAppClient', () => {
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
+  it('times out an answer whose body stalls after its headers', async () => {
+    reply = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+      res.write('{"messages":[');
+    };
+    const err = await rejection(cloud({ timeoutMs: 150 }).sendMessage({}));
+    expect(err).toMatchObject({ kind: 'timeout', temporary: true, outcomeUnknown: true });
+  });
+
+  it('reports an answer cut off mid-body as a network error whose outcome is unknown', async () => {
+    reply = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+      res.write('{"messages":[', () => res.socket?.destroy());
+    };
+    const err = await rejection(cloud().sendMessage({}));
+    expect(err).toMatchObject({ kind: 'network', temporary: true, outcomeUnknown: true });
+  });
+
   it('reports a refused connection as a temporary network error, without the token', async () => {
     const closed = createServer();
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
