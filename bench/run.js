@@ -252,17 +252,7 @@ async function main() {
     error: error ? String(error.message ?? error) : null,
     scenarios: results,
   };
-  const json = JSON.stringify(report, null, 2) + '\n';
-  const out = args.out ?? join(ROOT, 'bench', 'results.json');
-  writeFileSync(out, json);
-  if (!args.out) writeFileSync(join(ROOT, 'bench', `results-${dialect}-${report.mode}.json`), json);
-  log(`\n${table(results)}\n`);
-  log(`machine: ${info.cpu}, ${info.cores} cores, ${info.memoryGiB} GiB, ${info.os}, node ${info.node}, ${info.database}; ${info.pinned}`);
-  log(`${out} written in ${report.seconds} s${error ? '' : `; ${results.filter((e) => !e.pass).length} target(s) missed`}`);
-  if (error) {
-    process.stderr.write(`\nbench FAILED: ${error.stack ?? error}\n`);
-    process.exitCode = 1;
-  }
+  writeReport(report, `results-${dialect}-${report.mode}.json`, args, log, error);
 }
 
 /** --peer: the gateway against PostGraphile and the floor, on sqlite and on PostgreSQL (bench/peer/). */
@@ -314,10 +304,19 @@ async function peerMain(args, opts, started) {
     error: error ? String(error.message ?? error) : null,
     scenarios: results,
   };
+  writeReport(report, `results-peer-${report.mode}.json`, args, log, error);
+}
+
+/**
+ * Writes the report to bench/results.json (or --out) and, without --out, to `copyName` beside it;
+ * prints the table and the machine; a failed run exits 1.
+ */
+function writeReport(report, copyName, args, log, error) {
+  const { machine: info, scenarios: results } = report;
   const json = JSON.stringify(report, null, 2) + '\n';
   const out = args.out ?? join(ROOT, 'bench', 'results.json');
   writeFileSync(out, json);
-  if (!args.out) writeFileSync(join(ROOT, 'bench', `results-peer-${report.mode}.json`), json);
+  if (!args.out) writeFileSync(join(ROOT, 'bench', copyName), json);
   log(`\n${table(results)}\n`);
   log(`machine: ${info.cpu}, ${info.cores} cores, ${info.memoryGiB} GiB, ${info.os}, node ${info.node}, ${info.database}; ${info.pinned}`);
   log(`${out} written in ${report.seconds} s${error ? '' : `; ${results.filter((e) => !e.pass).length} target(s) missed`}`);

@@ -5,6 +5,7 @@
 const http = require('node:http');
 const autocannon = require('autocannon');
 const { BenchFailure, summary } = require('./common');
+const { post } = require('./timed');
 
 /**
  * One autocannon run against POST /graphql. `body` is a fixed request body, or `makeBody()` builds
@@ -58,22 +59,7 @@ async function cannon({ url, key, body, makeBody, connections, duration, amount,
  */
 async function closedLoop({ url, key, makeBody, connections, seconds, minRequests = connections * 2, check, label }) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
-  const u = new URL('/graphql', url);
-  const headers = { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) };
-  const send = (body) =>
-    new Promise((resolve, reject) => {
-      const req = http.request(
-        { agent, hostname: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { ...headers, 'content-length': Buffer.byteLength(body) } },
-        (res) => {
-          const chunks = [];
-          res.on('data', (c) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString('utf8') }));
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
+  const send = (body) => post(agent, url, key, body);
   let done = 0;
   let last = 0;
   const started = performance.now();

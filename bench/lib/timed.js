@@ -5,6 +5,7 @@
 const http = require('node:http');
 const { BenchFailure } = require('./common');
 
+/** One POST /graphql on `agent` (no Authorization header when `key` is null); resolves with the status and the whole body. */
 function post(agent, url, key, body) {
   const u = new URL('/graphql', url);
   return new Promise((resolve, reject) => {
@@ -15,7 +16,7 @@ function post(agent, url, key, body) {
         port: u.port,
         path: u.pathname,
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, 'content-length': Buffer.byteLength(body) },
+        headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}), 'content-length': Buffer.byteLength(body) },
       },
       (res) => {
         const chunks = [];
