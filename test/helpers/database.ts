@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { Database } from '../../src/db/database';
 
 /** Where the test suite's databases live: a temp sqlite file, or the machine's PostgreSQL. */
 export const TEST_DIALECT: 'sqlite' | 'postgres' = process.env.TEST_DATABASE === 'postgres' ? 'postgres' : 'sqlite';
@@ -46,4 +47,23 @@ async function adminQuery(sql: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+/**
+ * A fresh migrated database for the enclosing describe block: created and migrated before its
+ * tests, closed and dropped after them. Read `.db` from a test or a later hook.
+ */
+export function useMigratedDatabase(): { readonly db: Database } {
+  let database: TestDatabase | undefined;
+  const holder = {} as { db: Database };
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    holder.db = await Database.connect(database.url);
+    await holder.db.runMigrations();
+  });
+  afterAll(async () => {
+    await holder.db?.close();
+    await database?.drop();
+  });
+  return holder;
 }

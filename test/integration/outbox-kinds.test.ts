@@ -8,7 +8,7 @@ import { BusinessEntity, OutboxEntity, OutboxKind } from '../../src/db/entities'
 import { createLogger } from '../../src/logger';
 import { EventBus } from '../../src/services/events';
 import { CallResult, CallTimeout, NewJob, Outbox, OutboxHandler, OutboxJob, Step } from '../../src/services/outbox';
-import { createTestDatabase, TestDatabase } from '../helpers/database';
+import { createTestDatabase, TestDatabase, useMigratedDatabase } from '../helpers/database';
 import { eventually } from '../helpers/stack';
 
 const KIND = 'TEST_CALL' as OutboxKind;
@@ -217,18 +217,9 @@ describe('the outbox, for any kind (real database)', () => {
 });
 
 describe('transaction hooks (real database)', () => {
-  let database: TestDatabase;
+  const migrated = useMigratedDatabase();
   let db: Database;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    db = await Database.connect(database.url);
-    await db.runMigrations();
-  });
-  afterAll(async () => {
-    await db.close();
-    await database.drop();
-  });
+  beforeAll(() => (db = migrated.db));
 
   const business = (name: string) => ({ id: randomUUID(), name, wabaId: null, createdAt: new Date() });
 

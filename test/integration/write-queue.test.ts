@@ -1,21 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Database } from '../../src/db/database';
 import { BusinessEntity } from '../../src/db/entities';
-import { createTestDatabase, TestDatabase } from '../helpers/database';
+import { createTestDatabase, TestDatabase, useMigratedDatabase } from '../helpers/database';
 
 describe('write transactions under concurrency (real database file)', () => {
-  let database: TestDatabase;
+  const migrated = useMigratedDatabase();
   let db: Database;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    db = await Database.connect(database.url);
-    await db.runMigrations();
-  });
-  afterAll(async () => {
-    await db.close();
-    await database.drop();
-  });
+  beforeAll(() => (db = migrated.db));
 
   it('a failing transaction never rolls back the writes of the ones running beside it', async () => {
     const kept: string[] = [];

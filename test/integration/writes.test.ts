@@ -2,23 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { Database } from '../../src/db/database';
 import { BusinessEntity, OrderEventEntity, OrderItemEntity } from '../../src/db/entities';
 import { insertReturningId, insertRows, insertTogether } from '../../src/db/writes';
-import { createTestDatabase, TestDatabase } from '../helpers/database';
+import { useMigratedDatabase } from '../helpers/database';
 
 // The gateway's INSERTs are built from TypeORM's metadata (src/db/writes.ts); what they store must
 // read back through TypeORM exactly as if TypeORM had written it.
 describe('plain-SQL inserts (real database)', () => {
-  let database: TestDatabase;
+  const migrated = useMigratedDatabase();
   let db: Database;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    db = await Database.connect(database.url);
-    await db.runMigrations();
-  });
-  afterAll(async () => {
-    await db.close();
-    await database.drop();
-  });
+  beforeAll(() => (db = migrated.db));
 
   it('stores dates to the millisecond, nulls, integers and JSON as TypeORM reads them', async () => {
     const orderId = randomUUID();
