@@ -21,6 +21,8 @@
 //   --rounds=n       interleaved rounds (default 3; --peer: 5, or 3 with --quick)
 //   --memory-seconds=n  length of the memory soak
 //   --out=file       write the results there instead of bench/results.json (and no per-mode copy)
+//   --no-answer-cache  the gateway with ANSWER_CACHE_MB=0: every read runs (what a read costs when
+//                    its answer is not kept)
 
 const { execFileSync } = require('node:child_process');
 const { writeFileSync } = require('node:fs');
@@ -45,12 +47,13 @@ const SERVER_CPU = '0';
 const LOAD_CPU = '1';
 
 function parseArgs(argv) {
-  const args = { quick: false, postgres: false, peer: false, only: null, profile: false, rounds: null, memorySeconds: null, out: null };
+  const args = { quick: false, postgres: false, peer: false, only: null, profile: false, rounds: null, memorySeconds: null, out: null, answerCache: true };
   for (const a of argv) {
     if (a === '--quick') args.quick = true;
     else if (a === '--peer') args.peer = true;
     else if (a === '--postgres') args.postgres = true;
     else if (a === '--profile') args.profile = true;
+    else if (a === '--no-answer-cache') args.answerCache = false;
     else if (a.startsWith('--only=')) args.only = a.slice(7).split(',').filter(Boolean);
     else if (a.startsWith('--rounds=')) args.rounds = Math.max(1, Number(a.slice(9)));
     else if (a.startsWith('--memory-seconds=')) args.memorySeconds = Math.max(20, Number(a.slice(17)));
@@ -60,6 +63,11 @@ function parseArgs(argv) {
   if (args.peer && (args.postgres || args.only)) throw new BenchFailure('--peer runs on sqlite and PostgreSQL in one run, by itself: leave out --postgres and --only');
   for (const s of args.only ?? []) if (!SCENARIOS.includes(s)) throw new BenchFailure(`unknown scenario ${s}; one of ${SCENARIOS.join(', ')}`);
   return args;
+}
+
+/** What the measured gateway gets beyond the harness's settings. */
+function gatewayEnv(args) {
+  return args.answerCache ? {} : { ANSWER_CACHE_MB: '0' };
 }
 
 function options(args) {
@@ -185,7 +193,7 @@ async function main() {
       return ctx.sentRefs.splice(0, n);
     },
     startGateway: (url = db.url) =>
-      startGateway({ databaseUrl: url, redisUrl, upstreamUrl: sim.url, dataDir: db.dataDir, cpu: SERVER_CPU, profileDir }),
+      startGateway({ databaseUrl: url, redisUrl, upstreamUrl: sim.url, dataDir: db.dataDir, cpu: SERVER_CPU, profileDir, env: gatewayEnv(args) }),
   };
 
   const stage = async (name, fn) => {
@@ -278,7 +286,7 @@ async function peerMain(args, opts, started) {
         postgresUrl,
         startGateway: async (db, dialect) => {
           versions[dialect] ??= await databaseVersion(db.url);
-          return startGateway({ databaseUrl: db.url, redisUrl: dialect === 'postgres' ? redisUrl : null, upstreamUrl: sim.url, dataDir: db.dataDir, cpu: SERVER_CPU, profileDir });
+          return startGateway({ databaseUrl: db.url, redisUrl: dialect === 'postgres' ? redisUrl : null, upstreamUrl: sim.url, dataDir: db.dataDir, cpu: SERVER_CPU, profileDir, env: gatewayEnv(args) });
         },
       },
       results,

@@ -20,5 +20,5 @@ export interface GraphQLContext extends Omit<ServiceContext, 'principal'> {
 /** The service context of an authenticated request (the auth checker guarantees a principal). */
 export function serviceContext(ctx: GraphQLContext): ServiceContext {
   if (!ctx.principal) throw new Error('serviceContext called on an unauthenticated request');
-  return { principal: ctx.principal, idempotencyKey: ctx.idempotencyKey, requestId: ctx.requestId };
+  return { principal: ctx.principal, idempotencyKey: ctx.idempotencyKey, requestId: ctx.requestId, reads: ctx.reads };
 }

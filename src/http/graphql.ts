@@ -11,6 +11,7 @@ import type { GraphQLContext } from '../graphql/context';
 import { formatError } from '../graphql/faults';
 import { MAX_DOCUMENT_TOKENS } from '../graphql/limits';
 import { Loaders } from '../graphql/loaders';
+import { answerCachePlugin } from './answer-caching';
 import type { Logger } from '../logger';
 import type { Services } from '../services';
 
@@ -37,6 +38,7 @@ export async function createGraphQLHandler(
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       admissionPlugin(admission, services),
+      ...(services.answers ? [answerCachePlugin(services.answers)] : []),
       // Every answer is private to its API key, so HTTP cache hints have nothing to say; the
       // plugin Apollo installs by default would still wrap every field of every response.
       ApolloServerPluginCacheControlDisabled(),

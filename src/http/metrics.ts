@@ -24,6 +24,13 @@ export function metricsRoutes(services: Services, websockets: WebSocketServer): 
     });
   gauge('wpg_websocket_connections', 'open graphql-ws connections', () => websockets.clients.size);
   gauge('wpg_subscriptions_active', 'live GraphQL subscriptions on this instance', () => services.events.subscriberCount);
+  const answers = services.answers;
+  if (answers) {
+    gauge('wpg_answer_cache_entries', 'order/orders answers kept by this instance', () => answers.size);
+    gauge('wpg_answer_cache_bytes', 'JSON size of the answers kept by this instance', () => answers.storedBytes);
+    gauge('wpg_answer_cache_hits', 'reads answered from a kept answer since the start', () => answers.stats.hits);
+    gauge('wpg_answer_cache_misses', 'cacheable reads that ran since the start', () => answers.stats.misses);
+  }
   gauge('wpg_outbox_queued', 'messages waiting to be accepted by WhatsApp', () =>
     services.db.manager.countBy(OutboundMessageEntity, { status: 'QUEUED' }),
   );

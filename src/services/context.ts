@@ -15,6 +15,15 @@ export interface ServiceContext {
   /** the Idempotency-Key header, when the request carried one */
   idempotencyKey?: string | null;
   requestId: string;
+  /** what the read touched, when a copy of its answer is to be kept (src/services/answer-cache.ts) */
+  reads?: OrderReads;
+}
+
+/** The orders a read's answer holds, and whether it lists a business's orders (or found none). */
+export interface OrderReads {
+  orders: Set<string>;
+  /** any change to any order of the business may change the answer: a page, or an order not found */
+  list: boolean;
 }
 
 /** The business a non-ADMIN caller is confined to; ADMIN may name one (or gets null: all). */

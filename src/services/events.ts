@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createPubSub, PubSub } from '@graphql-yoga/subscription';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
@@ -7,6 +8,7 @@ import { OrderEventEntity } from '../db/entities';
 import { insertReturningId } from '../db/writes';
 import type { EventSource, OrderEventType } from '../domain/types';
 import type { Logger } from '../logger';
+import { orderChanged, type OrderChange } from './order-changes';
 
 export interface NewEvent {
   type: OrderEventType;
@@ -48,6 +50,7 @@ export function newEvent(order: { id: string; businessId: string; referenceId: s
 
 /** What storing an event entails in its transaction (recordEvent does it): the hook of whenEventRecorded. */
 export async function eventStored(m: EntityManager, event: OrderEventEntity): Promise<void> {
+  orderChanged(m, event.businessId, event.orderId);
   await recordedHooks.get(m.connection)?.(m, event);
 }
 
@@ -80,6 +83,7 @@ export type PublishedEvent = Omit<WireEvent, 'at'> & { at: Date };
 type Topics = {
   'order-events': [WireEvent];
   'api-key-revoked': [{ keyId: string }];
+  'order-changes': [{ from: string; changes: OrderChange[] }];
 };
 
 /**
@@ -92,6 +96,10 @@ type Topics = {
 export class EventBus {
   private readonly local = new EventEmitter();
   private readonly listeners = new Set<(event: PublishedEvent) => void>();
+  private readonly changeListeners = new Set<(changes: OrderChange[]) => void>();
+  private readonly lostListeners = new Set<() => void>();
+  /** this instance on the transport: its own order changes come back to it and are skipped */
+  private readonly instance = randomUUID();
   private readonly pubSub: PubSub<Topics>;
   private readonly redis: Redis[] = [];
   private readonly loops: Promise<void>[] = [];
@@ -108,6 +116,8 @@ export class EventBus {
       const options = { maxRetriesPerRequest: null, lazyConnect: false } as const;
       const publishClient = new Redis(redisUrl, options);
       const subscribeClient = new Redis(redisUrl, options);
+      // Redis pub/sub delivers at most once: while the subscriber was away, changes may have gone by
+      subscribeClient.on('ready', () => this.notify(this.lostListeners, undefined));
       for (const client of [publishClient, subscribeClient]) {
         client.on('error', (err) => this.logger.warn({ err: err.message }, 'redis connection problem; events will resume when it is back'));
         this.redis.push(client);
@@ -119,6 +129,9 @@ export class EventBus {
     }
     this.pump('order-events', (e) => this.deliver(hydrate(e)));
     this.pump('api-key-revoked', (e) => this.local.emit('revoked', e.keyId));
+    this.pump('order-changes', (e) => {
+      if (e.from !== this.instance) this.notify(this.changeListeners, e.changes);
+    });
   }
 
   private pump<K extends keyof Topics>(topic: K, deliver: (value: Topics[K][0]) => void): void {
@@ -158,6 +171,41 @@ export class EventBus {
   publishKeyRevoked(keyId: string): void {
     this.local.emit('revoked', keyId);
     this.pubSub.publish('api-key-revoked', { keyId });
+  }
+
+  /**
+   * Tells every instance that orders changed (src/services/order-changes.ts), after the commit:
+   * this instance's listeners at once, before this call returns, so that a read made after a
+   * write on this instance never sees a copy older than the write; the others through the transport.
+   */
+  publishOrderChanges(changes: OrderChange[]): void {
+    this.notify(this.changeListeners, changes);
+    try {
+      this.pubSub.publish('order-changes', { from: this.instance, changes });
+    } catch (err) {
+      this.logger.warn({ err }, 'could not tell the other instances that orders changed; their copies age out');
+    }
+  }
+
+  onOrderChanges(listener: (changes: OrderChange[]) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  /** `listener` runs whenever notices from other instances may have been lost (the transport reconnected). */
+  onNoticesLost(listener: () => void): () => void {
+    this.lostListeners.add(listener);
+    return () => this.lostListeners.delete(listener);
+  }
+
+  private notify<T>(listeners: Set<(value: T) => void>, value: T): void {
+    for (const listener of listeners) {
+      try {
+        listener(value);
+      } catch (err) {
+        this.logger.error({ err }, 'a listener failed while receiving a notice');
+      }
+    }
   }
 
   /**

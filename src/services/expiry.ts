@@ -7,6 +7,7 @@ import { applyLookup } from './payments';
 import type { UpstreamClients } from './upstream';
 import { claimDueRows } from './due-claims';
 import { WorkerLoop } from './worker-loop';
+import { orderChanged } from './order-changes';
 
 export interface ExpiryOptions {
   retryBaseMs: number;
@@ -94,6 +95,7 @@ export class ExpiryWatcher {
         // an attempt started before the expiry may still succeed: look again once it has ended
         next = new Date(now.getTime() + this.delay(current.expiresAt!));
       }
+      orderChanged(m, current.businessId, current.id);
       await m.update(OrderEntity, { id: orderId }, { expired: current.expired, expiryCheckAfter: next, updatedAt: now });
     });
     this.events.publish(published);

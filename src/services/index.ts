@@ -5,6 +5,8 @@ import { AuthService } from './auth';
 import { CostBudget } from './cost-budget';
 import { Directory } from './directory';
 import { EventBus } from './events';
+import { announceOrderChanges } from './order-changes';
+import { AnswerCache } from './answer-cache';
 import { IdempotencyService } from './idempotency';
 import { NodeService } from './nodes';
 import { OrderQueries } from './order-queries';
@@ -43,11 +45,28 @@ export interface Services {
   /** the outbox kind that sends business webhooks (its counts feed /metrics) */
   webhookSending: BusinessWebhookSending;
   refunds: RefundService;
+  /** copies of `order`/`orders` answers (null with ANSWER_CACHE_MB=0) */
+  answers: AnswerCache | null;
 }
+
+/**
+ * The oldest answer the cache serves: a backstop should a change's notice never reach this
+ * instance on a connection that stayed up (a reconnect of the bus clears the cache).
+ */
+const ANSWER_MAX_AGE_MS = 60_000;
 
 export function createServices(config: Config, db: Database, logger: Logger): Services {
   if (!config.secretsKey) throw new Error('SECRETS_KEY must be resolved before the services start');
   const events = new EventBus(logger, config.redisUrl, config.redisPrefix);
+  // every instance's copies of answers learn of every committed change (src/services/answer-cache.ts)
+  announceOrderChanges(db, events);
+  const answers = config.answerCacheBytes > 0 ? new AnswerCache({ maxBytes: config.answerCacheBytes, maxAgeMs: ANSWER_MAX_AGE_MS }) : null;
+  if (answers) {
+    events.onOrderChanges((changes) => {
+      for (const change of changes) answers.invalidate(change);
+    });
+    events.onNoticesLost(() => answers.clear());
+  }
   const upstream = new UpstreamClients(db, config, config.secretsKey);
   const leaseMs = config.upstreamTimeoutMs * 2 + 5000;
   const outbox = new Outbox(db, events, logger, {
@@ -97,5 +116,6 @@ export function createServices(config: Config, db: Database, logger: Logger): Se
     webhookEndpoints: new WebhookEndpointService(db, outbox, config.secretsKey, config.outboundWebhooksAllowPrivate),
     webhookSending,
     refunds: new RefundService(db, outbox, events, idempotency, orderQueries),
+    answers,
   };
 }

@@ -7,6 +7,7 @@ import { UpstreamError } from '../whatsapp/upstream-error';
 import { recordEvent } from './events';
 import type { CallFailure, CallResult, OutboxHandler, OutboxJob, Step } from './outbox';
 import type { UpstreamClients } from './upstream';
+import { orderChanged } from './order-changes';
 
 /** What a WhatsApp message job delivers: the stored message (exact wire payload) and its order. */
 export interface MessageSubject {
@@ -132,6 +133,7 @@ function describeKind(message: OutboundMessageEntity): string {
 /** Writes a delivery step's outcome (one UPDATE; save() would read the row first). */
 async function store(m: EntityManager, message: OutboundMessageEntity): Promise<void> {
   const { status, wamid, attempts, errorCode, errorMessage, updatedAt } = message;
+  orderChanged(m, message.businessId, message.orderId);
   await m.update(OutboundMessageEntity, { id: message.id }, { status, wamid, attempts, errorCode, errorMessage, updatedAt });
 }
 

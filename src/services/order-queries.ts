@@ -69,7 +69,12 @@ export class OrderQueries {
   async order(ctx: ServiceContext, referenceId: string, businessId?: string | null): Promise<OrderEntity | null> {
     const scope = scopedBusinessId(ctx, businessId);
     // plain SQL: a polling app's read is mostly fixed cost, and findOneBy builds its query anew each time
-    if (scope) return (await this.read.orders.where(this.db.manager, { businessId: scope, referenceId }, '"id"', 1))[0] ?? null;
+    if (scope) {
+      const found = (await this.read.orders.where(this.db.manager, { businessId: scope, referenceId }, '"id"', 1))[0] ?? null;
+      // an order not found yet may be created: like a page, any change of the business may change the answer
+      if (ctx.reads) found ? ctx.reads.orders.add(found.id) : (ctx.reads.list = true);
+      return found;
+    }
     // ADMIN without a business: only an unambiguous referenceId answers
     const found = await this.read.orders.where(this.db.manager, { referenceId }, '"id"', 2);
     return found.length === 1 ? found[0] : null;
@@ -96,6 +101,7 @@ export class OrderQueries {
     }
     const q = this.db.manager.createQueryBuilder(OrderEntity, 'o');
     const scope = scopedBusinessId(ctx);
+    if (ctx.reads) ctx.reads.list = true;
     if (scope) q.andWhere('o.businessId = :scope', { scope });
     if (filter.status?.length) q.andWhere('o.status IN (:...statuses)', { statuses: filter.status });
     if (filter.to) q.andWhere('o.to = :to', { to: filter.to });

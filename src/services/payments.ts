@@ -9,6 +9,7 @@ import type { LookupPayment } from '../whatsapp/client';
 import { insertRows } from '../db/writes';
 import { recordEvent } from './events';
 import { applyRefunds, type RefundFollowUp } from './refund-settlement';
+import { orderChanged } from './order-changes';
 
 /**
  * Applies what WhatsApp's payment lookup says to our payment, inside the caller's transaction.
@@ -144,6 +145,7 @@ function sameAmount(paid: { value: number; offset: number }, order: OrderEntity)
  */
 export async function savePayment(m: EntityManager, payment: PaymentEntity): Promise<void> {
   const { status, verified, verifiedAt, amount, amountOffset, currency, verifyAfter, verifyAttempts, hintStatus, updatedAt } = payment;
+  orderChanged(m, payment.businessId, payment.orderId);
   await m.update(
     PaymentEntity,
     { id: payment.id },
@@ -162,6 +164,7 @@ export async function savePayment(m: EntityManager, payment: PaymentEntity): Pro
  * attempt collide instead of storing it twice.
  */
 async function upsertTransactions(m: EntityManager, payment: PaymentEntity, lookup: LookupPayment, now: Date): Promise<void> {
+  orderChanged(m, payment.businessId, payment.orderId);
   const existing = await m.find(TransactionEntity, { where: { paymentId: payment.id }, order: { position: 'ASC' } });
   const listed = lookup.transactions.filter((t) => t.status !== null);
   const matched = matchAttempts(existing, listed);

@@ -9,6 +9,7 @@ import { UpstreamError } from '../whatsapp/upstream-error';
 import type { CallFailure, CallResult, OutboxHandler, OutboxJob, Step } from './outbox';
 import { changeRefund, lockedRefunds, planRefundLookup, type RefundFollowUp, reportedRefunds, storedForMatching } from './refund-settlement';
 import type { UpstreamClients } from './upstream';
+import { orderChanged } from './order-changes';
 
 /** What a refund job delivers: the stored refund (REQUESTED) and its order. */
 export interface RefundSubject {
@@ -153,6 +154,7 @@ export class RefundSending implements OutboxHandler<RefundSubject, RefundOutcome
     }
     // a refund in progress is settled by the payment lookup: look, even if no webhook ever comes
     if (refund.status === 'PENDING' && planRefundLookup(payment, refund.createdAt, this.followUp)) {
+      orderChanged(m, payment.businessId, payment.orderId);
       await m.update(PaymentEntity, { id: payment.id }, { verifyAfter: payment.verifyAfter });
     }
     return event ? [event] : [];

@@ -17,6 +17,7 @@ import type { LookupPayment } from '../whatsapp/client';
 import type { LookupRefund } from '../whatsapp/lookup';
 import { fromWireRefundSpeed } from '../whatsapp/refund-wire';
 import { recordEvent } from './events';
+import { orderChanged } from './order-changes';
 
 // How refunds change once they are stored: WhatsApp's answer to the request (the outbox,
 // refund-sending.ts) and the payment lookup's refunds[] (here) move them forward, one
@@ -112,6 +113,7 @@ export async function changeRefund(
   if (change.upstreamUpdatedAt) refund.upstreamUpdatedAt = change.upstreamUpdatedAt;
   refund.updatedAt = new Date();
   const { status, refundId, speedProcessed, errorCode, errorMessage, upstreamCreatedAt, upstreamUpdatedAt, updatedAt } = refund;
+  orderChanged(m, refund.businessId, refund.orderId);
   await m.update(RefundEntity, { id: refund.id }, { status, refundId, speedProcessed, errorCode, errorMessage, upstreamCreatedAt, upstreamUpdatedAt, updatedAt });
   if (!moves) return null;
   return recordEvent(m, order, {
@@ -287,6 +289,7 @@ export async function applyRefunds(
   }
   const open = refunds.filter((r) => r.status === 'PENDING' || (r.status === 'REQUESTED' && undecided));
   if (followUp && open.length > 0 && planRefundLookup(payment, open[0].createdAt, followUp, now)) {
+    orderChanged(m, payment.businessId, payment.orderId);
     await m.update(PaymentEntity, { id: payment.id }, { verifyAfter: payment.verifyAfter });
   }
   return events;

@@ -16,6 +16,7 @@ import type { ApiKeyRole, PaymentGateway, UpstreamProvider, UserError } from '..
 import { canSeeBusiness, ServiceContext } from './context';
 import type { EventBus } from './events';
 import { InvalidQueryArgument } from './invalid-query-argument';
+import { businessChanged } from './order-changes';
 
 /** the most businesses one page of `businesses` holds (ADMIN) */
 export const MAX_BUSINESSES_PAGE = 1000;
@@ -117,6 +118,7 @@ export class TenancyService {
         apiUrl: input.apiUrl ? input.apiUrl.replace(/\/+$/, '') : null,
         createdAt: new Date(),
       });
+      businessChanged(m, phone.businessId);
       return { phoneNumber: await m.save(phone), userErrors: [] };
     });
   }
@@ -153,6 +155,7 @@ export class TenancyService {
         createdAt: now,
         updatedAt: now,
       });
+      businessChanged(m, configuration.businessId);
       return { paymentConfiguration: await m.save(configuration), userErrors: [] };
     });
   }

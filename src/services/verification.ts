@@ -12,6 +12,7 @@ import { applyLookup, savePayment } from './payments';
 import type { UpstreamClients } from './upstream';
 import { claimDueRows } from './due-claims';
 import { WorkerLoop } from './worker-loop';
+import { orderChanged } from './order-changes';
 
 /**
  * How long a payment hint waits before its lookup: the other hints of a burst (WhatsApp sends a
@@ -79,9 +80,10 @@ export class PaymentVerifier {
     } catch (err) {
       const attempts = payment.verifyAttempts + 1;
       const delay = this.backoff(attempts);
-      await this.db.transaction((m) =>
-        m.update(PaymentEntity, { id: payment.id }, { verifyAttempts: attempts, verifyAfter: new Date(Date.now() + delay) }),
-      );
+      await this.db.transaction((m) => {
+        orderChanged(m, payment.businessId, payment.orderId);
+        return m.update(PaymentEntity, { id: payment.id }, { verifyAttempts: attempts, verifyAfter: new Date(Date.now() + delay) });
+      });
       this.logger.warn(
         { referenceId: order.referenceId, attempts, retryInMs: delay, error: (err as Error).message },
         'payment lookup failed; verification will be retried',

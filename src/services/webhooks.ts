@@ -27,6 +27,7 @@ import { EventBus, recordEvent } from './events';
 import { undoRefusedStatusChange } from './message-sending';
 import { HINT_DEBOUNCE_MS, PaymentVerifier } from './verification';
 import { WorkerLoop } from './worker-loop';
+import { businessChanged, orderChanged } from './order-changes';
 
 export interface WebhookInboxOptions {
   pollMs: number;
@@ -193,6 +194,7 @@ export class WebhookInbox {
     const due = payment.verifyAfter?.getTime();
     // a lookup already planned within the debounce window answers this hint too
     if (due === undefined || due <= now || due > now + HINT_DEBOUNCE_MS) payment.verifyAfter = new Date(now + HINT_DEBOUNCE_MS);
+    orderChanged(m, payment.businessId, payment.orderId);
     await m.update(PaymentEntity, { id: payment.id }, { hintStatus: payment.hintStatus, verifyAfter: payment.verifyAfter });
     return 'verify';
   }
@@ -286,6 +288,7 @@ export class WebhookInbox {
       : await m.findBy(PaymentConfigurationEntity, { name });
     // without a known WABA, only an unambiguous name may be updated
     if (configurations.length !== 1) return `payment configuration ${name} matches ${configurations.length} configurations`;
+    businessChanged(m, configurations[0].businessId);
     await m.update(PaymentConfigurationEntity, { id: configurations[0].id }, { status, updatedAt: new Date() });
     return null;
   }

@@ -168,6 +168,32 @@ describe('two gateway instances on PostgreSQL + Redis', () => {
     }, 60000);
   });
 
+  it("an answer A keeps is dropped by a change made through B (the bus carries it), and A's copy is used meanwhile", async () => {
+    const ref = `CACHE-${Date.now()}`;
+    expect((await gql(a.url, shop.keys.STOREFRONT, SEND, { input: orderInput(shop, { referenceId: ref }) })).sendOrderDetails.userErrors).toEqual([]);
+    const q = `query($ref: String!) { order(referenceId: $ref) { status events { type toStatus } } }`;
+    const hitsOfA = async () => {
+      const line = (await (await fetch(`${a.url}/metrics`)).text()).split('\n').find((l) => l.startsWith('wpg_answer_cache_hits '));
+      return Number(line!.split(' ')[1]);
+    };
+    expect((await gql(a.url, shop.keys.MOBILE, q, { ref })).order.status).toBe('PENDING');
+    const hits = await hitsOfA();
+    expect((await gql(a.url, shop.keys.MOBILE, q, { ref })).order.status).toBe('PENDING');
+    expect(await hitsOfA()).toBe(hits + 1);
+
+    for (const status of ['PROCESSING', 'SHIPPED']) {
+      const res = (await gql(b.url, shop.keys.OPS, UPDATE, { input: { referenceId: ref, status } })).updateOrderStatus;
+      expect(res.userErrors).toEqual([]);
+      // within the bus's delay, A answers with the change (long before a copy's 60 s age limit)
+      const seen = await eventually(async () => {
+        const order = (await gql(a.url, shop.keys.MOBILE, q, { ref })).order;
+        expect(order.status).toBe(status);
+        return order;
+      }, 10000);
+      expect(seen.events.map((e: { toStatus: string }) => e.toStatus)).toContain(status);
+    }
+  });
+
   it('1,000 concurrent subscribers on one instance each receive every one of 100 events', async () => {
     const SUBSCRIBERS = 1000;
     const CHANGES = 100;
