@@ -174,7 +174,7 @@ const envSchema = z.object({
   COST_BUDGET_OPS: budget('OPS'),
   COST_BUDGET_MOBILE: budget('MOBILE'),
   SUBSCRIPTION_MAX_BACKLOG: integer('SUBSCRIPTION_MAX_BACKLOG', 10, 1_000_000, '10000'),
-  ANSWER_CACHE_MB: integer('ANSWER_CACHE_MB', 0, 4096, '64'),
+  ANSWER_CACHE_MB: integer('ANSWER_CACHE_MB', 0, 4096, '32'),
   OUTBOUND_WEBHOOKS_ALLOW_PRIVATE: bool('OUTBOUND_WEBHOOKS_ALLOW_PRIVATE'),
   LOG_LEVEL: optionalText.refine(
     (v) => v === undefined || ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(v),
@@ -280,7 +280,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     queryMaxCost,
     costBudgets,
     subscriptionMaxBacklog: e.SUBSCRIPTION_MAX_BACKLOG !== undefined ? Number(e.SUBSCRIPTION_MAX_BACKLOG) : 10_000,
-    answerCacheBytes: (e.ANSWER_CACHE_MB !== undefined ? Number(e.ANSWER_CACHE_MB) : 64) * 1024 * 1024,
+    answerCacheBytes: (e.ANSWER_CACHE_MB !== undefined ? Number(e.ANSWER_CACHE_MB) : 32) * 1024 * 1024,
     // the sandbox's receiver and a developer's own run on this machine
     outboundWebhooksAllowPrivate: e.OUTBOUND_WEBHOOKS_ALLOW_PRIVATE !== undefined ? isTrue(e.OUTBOUND_WEBHOOKS_ALLOW_PRIVATE) : sandbox,
     logLevel: e.LOG_LEVEL ?? 'info',
