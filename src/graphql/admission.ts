@@ -110,10 +110,15 @@ export function settleCost(
 /** One per field and per list element of the answer: how estimateCost counts, with the real lengths. */
 function answerCost(data: unknown, rootCost: number): number {
   if (!data || typeof data !== 'object') return 0;
+  // a kept answer (the answer cache) comes back as the same object: counted once
+  const counted = rootCost === 0 ? countedAnswers.get(data) : undefined;
+  if (counted !== undefined) return counted;
   let total = 0;
   for (const value of Object.values(data as Record<string, unknown>)) total += 1 + rootCost + inner(value);
+  if (rootCost === 0) countedAnswers.set(data, total);
   return total;
 }
+const countedAnswers = new WeakMap<object, number>();
 
 function inner(value: unknown): number {
   if (Array.isArray(value)) {
