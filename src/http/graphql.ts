@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -14,13 +14,17 @@ import { Loaders } from '../graphql/loaders';
 import { answerCachePlugin } from './answer-caching';
 import type { Logger } from '../logger';
 import type { Services } from '../services';
+import { directGraphQL } from './graphql-http';
 
 export interface GraphQLHandler {
+  /** GET /graphql and whatever `direct` does not take, behind express.json() */
   middleware: RequestHandler;
+  /** POST /graphql without Express (src/http/graphql-http.ts); false when the request is not one it takes */
+  direct(req: IncomingMessage, res: ServerResponse): boolean;
   stop(): Promise<void>;
 }
 
-/** Apollo Server on express: one context per request, with the caller resolved from its key. */
+/** Apollo Server over HTTP: one context per request, with the caller resolved from its key. */
 export async function createGraphQLHandler(
   schema: GraphQLSchema,
   services: Services,
@@ -53,21 +57,20 @@ export async function createGraphQLHandler(
     formatError: (formatted, error) => formatError(formatted, error, logger, 'http'),
   });
   await apollo.start();
-  const middleware = expressMiddleware(apollo, {
-    context: async ({ req }) => {
-      const auth = await services.auth.authenticate(req.headers.authorization);
-      const idempotencyKey = req.headers['idempotency-key'];
-      return {
-        principal: auth.principal,
-        authError: auth.principal ? null : auth.error,
-        idempotencyKey: typeof idempotencyKey === 'string' ? idempotencyKey : null,
-        requestId: randomUUID(),
-        loaders: new Loaders(services),
-        services,
-      };
-    },
-  });
-  return { middleware, stop: () => apollo.stop() };
+  const context = async ({ req }: { req: IncomingMessage }): Promise<GraphQLContext> => {
+    const auth = await services.auth.authenticate(req.headers.authorization);
+    const idempotencyKey = req.headers['idempotency-key'];
+    return {
+      principal: auth.principal,
+      authError: auth.principal ? null : auth.error,
+      idempotencyKey: typeof idempotencyKey === 'string' ? idempotencyKey : null,
+      requestId: randomUUID(),
+      loaders: new Loaders(services),
+      services,
+    };
+  };
+  const middleware = expressMiddleware(apollo, { context });
+  return { middleware, direct: directGraphQL(apollo, context, logger), stop: () => apollo.stop() };
 }
 
 /**
