@@ -34,7 +34,7 @@ export function answerCachePlugin(cache: AnswerCache): ApolloServerPlugin<GraphQ
           if (!key || !token || !contextValue.reads || response.body.kind !== 'single') return;
           const { data, errors } = response.body.singleResult;
           if (errors?.length || !data) return;
-          cache.store(token, key, data, contextValue.reads, JSON.stringify(data).length);
+          cache.store(token, key, data, contextValue.reads, () => JSON.stringify(data).length);
         },
       };
     },

@@ -53,6 +53,17 @@ describe('the answer cache', () => {
     expect(cache.store(fresh, 'fresh', { ok: true }, reads(['o1']), 10)).toBe(true);
   });
 
+  it('asks for the size of an answer only when it can be kept', () => {
+    const token = cache.begin('B1');
+    cache.invalidate({ businessId: 'B1', orderId: 'o1' });
+    const size = jest.fn(() => 10);
+    expect(cache.store(token, 'late', {}, reads(['o1']), size)).toBe(false);
+    expect(size).not.toHaveBeenCalled();
+    expect(cache.store(cache.begin('B1'), 'fresh', {}, reads(['o1']), size)).toBe(true);
+    expect(size).toHaveBeenCalledTimes(1);
+    expect(cache.storedBytes).toBe(10);
+  });
+
   it('keeps nothing begun before a clear (notices may have been lost), and clear empties it', () => {
     keep('a', 'B1', reads(['o1']));
     const token = cache.begin('B1');
