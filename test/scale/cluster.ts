@@ -139,15 +139,27 @@ export function adminOf(instance: Instance): TestGateway {
   } as unknown as TestGateway;
 }
 
+/**
+ * One GraphQL request; GraphQL errors throw. Like a well-behaved client it waits out a spent query
+ * budget (429 THROTTLED, retryAfter seconds) and asks again: a test polling kept answers can
+ * outrun its key's budget.
+ */
 export async function gql<T = any>(url: string, key: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const res = await fetch(`${url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await res.json()) as { data?: T; errors?: unknown[] };
-  if (body.errors?.length) throw new Error(`GraphQL errors from ${url}: ${JSON.stringify(body.errors)}`);
-  return body.data as T;
+  for (let attempt = 1; ; attempt++) {
+    const res = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await res.json()) as { data?: T; errors?: Array<{ extensions?: { code?: string; retryAfter?: number } }> };
+    const throttled = res.status === 429 && body.errors?.[0]?.extensions?.code === 'THROTTLED';
+    if (throttled && attempt < 30) {
+      await new Promise((r) => setTimeout(r, Math.max(1, body.errors![0].extensions!.retryAfter ?? 1) * 1000));
+      continue;
+    }
+    if (body.errors?.length) throw new Error(`GraphQL errors from ${url}: ${JSON.stringify(body.errors)}`);
+    return body.data as T;
+  }
 }
 
 /** A Redis server of the test's own, on its own port, so the test can take it down and back up. */
