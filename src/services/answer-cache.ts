@@ -88,10 +88,10 @@ export class AnswerCache {
    * Keeps `data` unless its business changed since `token` was taken, or it alone exceeds a quarter
    * of the bound. `size` (its JSON's length) is asked only for an answer that can be kept.
    */
-  store(token: AnswerToken, key: string, data: Record<string, unknown>, reads: AnswerReads, size: number | (() => number)): boolean {
+  store(token: AnswerToken, key: string, data: Record<string, unknown>, reads: AnswerReads, size: () => number): boolean {
     if (token.cleared !== this.cleared || (this.generations.get(token.businessId) ?? 0) !== token.generation) return false;
     if (!reads.list && reads.orders.size === 0) return false; // nothing that a change would name
-    const bytes = typeof size === 'number' ? size : size();
+    const bytes = size();
     if (bytes > this.options.maxBytes / 4) return false;
     const previous = this.entries.get(key);
     if (previous) this.remove(previous);

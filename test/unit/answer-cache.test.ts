@@ -10,7 +10,7 @@ describe('the answer cache', () => {
     cache = new AnswerCache({ maxBytes: 1000, maxAgeMs: 60_000, now: () => clock });
   });
 
-  const keep = (key: string, business: string, r: AnswerReads, bytes = 10) => cache.store(cache.begin(business), key, { key }, r, bytes);
+  const keep = (key: string, business: string, r: AnswerReads, bytes = 10) => cache.store(cache.begin(business), key, { key }, r, () => bytes);
 
   it('serves a kept answer until an order it was read from changes; other orders leave it alone', () => {
     expect(keep('a', 'B1', reads(['o1']))).toBe(true);
@@ -45,12 +45,12 @@ describe('the answer cache', () => {
   it('does not keep an answer computed while a change of its business committed (it may predate the change)', () => {
     const token = cache.begin('B1');
     cache.invalidate({ businessId: 'B1', orderId: 'o-unrelated' });
-    expect(cache.store(token, 'late', { stale: true }, reads(['o1']), 10)).toBe(false);
+    expect(cache.store(token, 'late', { stale: true }, reads(['o1']), () => 10)).toBe(false);
     expect(cache.get('late')).toBeUndefined();
     // a change of another business does not matter
     const fresh = cache.begin('B1');
     cache.invalidate({ businessId: 'B2', orderId: 'o9' });
-    expect(cache.store(fresh, 'fresh', { ok: true }, reads(['o1']), 10)).toBe(true);
+    expect(cache.store(fresh, 'fresh', { ok: true }, reads(['o1']), () => 10)).toBe(true);
   });
 
   it('asks for the size of an answer only when it can be kept', () => {
@@ -69,7 +69,7 @@ describe('the answer cache', () => {
     const token = cache.begin('B1');
     cache.clear();
     expect(cache.get('a')).toBeUndefined();
-    expect(cache.store(token, 'b', {}, reads(['o1']), 10)).toBe(false);
+    expect(cache.store(token, 'b', {}, reads(['o1']), () => 10)).toBe(false);
     expect(cache.size).toBe(0);
   });
 
@@ -100,7 +100,7 @@ describe('the answer cache', () => {
 
   it('replaces an answer stored again under the same key', () => {
     keep('a', 'B1', reads(['o1']), 100);
-    cache.store(cache.begin('B1'), 'a', { second: true }, reads(['o2']), 200);
+    cache.store(cache.begin('B1'), 'a', { second: true }, reads(['o2']), () => 200);
     expect(cache.get('a')).toEqual({ second: true });
     expect(cache.storedBytes).toBe(200);
     cache.invalidate({ businessId: 'B1', orderId: 'o1' });
